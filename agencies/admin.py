@@ -1,0 +1,116 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+from django.utils.html import format_html
+
+from common.admin import AgencyScopedAdmin
+
+from .access import membership_of
+from .models import Agency, ApiToken, Membership, TrainingRecord, User
+from .services import membership_sync_groups
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "ori", "kind", "state", "retention_days", "public_comment_meeting_on", "is_active"]
+    list_filter = ["kind", "state", "is_active"]
+    search_fields = ["name", "ori", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "ori", "kind", "state", "is_active"]}),
+        ("Retention", {"fields": ["retention_days"]}),
+        (
+            "Public comment (Civil Code §1798.90.55(a))",
+            {
+                "fields": ["public_comment_meeting_on", "public_comment_meeting_url"],
+                "description": "Cameras cannot be activated until this meeting is recorded.",
+            },
+        ),
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        # Every agency is listed (clerks pick MOU partners from it), but a clerk edits only their own.
+        if obj is not None and not request.user.is_superuser:
+            membership = membership_of(request.user)
+            if membership is None or membership.agency_id != obj.pk:
+                return False
+        return super().has_change_permission(request, obj)
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    can_delete = False
+    extra = 1
+    max_num = 1
+
+
+class TrainingInline(admin.TabularInline):
+    model = TrainingRecord
+    extra = 1
+
+
+@admin.register(User)
+class UserAdmin(AgencyScopedAdmin, DjangoUserAdmin):
+    agency_field = "membership__agency"
+    inlines = [MembershipInline, TrainingInline]
+    list_display = ["username", "get_full_name", "agency", "role", "training_until", "is_active", "last_login"]
+    list_filter = ["is_active", "membership__role", "membership__agency"]
+    list_select_related = ["membership__agency"]
+
+    @admin.display(description="Training current until")
+    def training_until(self, obj):
+        latest = obj.training_records.order_by("-expires_on").first()
+        if latest is None:
+            return format_html('<strong style="color:#a00">none</strong>')
+        if latest.expires_on < timezone.localdate():
+            return format_html('<strong style="color:#a00">lapsed {}</strong>', latest.expires_on)
+        return latest.expires_on
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        membership_sync_groups(user=form.instance)
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(AgencyScopedAdmin):
+    agency_field = "user__membership__agency"
+    list_display = ["user", "course", "completed_on", "expires_on"]
+    list_filter = ["course"]
+    date_hierarchy = "expires_on"
+
+
+@admin.register(Membership)
+class MembershipAdmin(AgencyScopedAdmin):
+    list_display = ["user", "agency", "role", "job_title"]
+    list_filter = ["role", "agency"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        membership_sync_groups(user=obj.user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AgencyScopedAdmin):
+    agency_field = "user__membership__agency"
+    list_display = ["name", "user", "purpose", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["purpose"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = ["user", "name", "purpose", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        lifetime = form.cleaned_data["expires_at"] - timezone.now()
+        token, secret = ApiToken.issue(user=obj.user, name=obj.name, purpose=obj.purpose, lifetime=lifetime)
+        obj.pk = token.pk
+        self.message_user(
+            request,
+            f"Token created. Copy the secret now; it is not stored and cannot be shown again: {secret}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected tokens now")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} token(s).")

@@ -1,0 +1,9 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import AgencyViewSet, MeView
+
+router = SimpleRouter()
+router.register("agencies", AgencyViewSet)
+
+urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

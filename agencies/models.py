@@ -1,0 +1,217 @@
+"""Agencies, the people who work for them, their roles and their ALPR training."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from .choices import NON_PUBLIC_KINDS, STATE_CHOICES, AgencyKind, Role, TokenPurpose
+from .validators import validate_ori
+
+ORI_STATE_MISMATCH_ERROR = "A state or local agency's ORI begins with its own state code (%(state)s)."
+
+
+class User(AbstractUser):
+    """A person (or a camera/agent service account) who signs in. Belongs to at most one agency via Membership."""
+
+    class Meta:
+        db_table = "agencies_user"
+
+    @property
+    def agency(self) -> Agency | None:
+        membership = getattr(self, "membership", None)
+        return membership.agency if membership else None
+
+    @property
+    def role(self) -> str | None:
+        membership = getattr(self, "membership", None)
+        return membership.role if membership else None
+
+
+class AgencyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The agency directory (names, kinds, states) is open to every user who may reach ALPR data."""
+        from .access import alpr_access_refusal
+
+        return self.none() if alpr_access_refusal(user) is not None else self
+
+
+class Agency(models.Model):
+    """A public agency or private entity that owns ALPR data or receives it under an MOU."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, help_text="Used in the public transparency portal's URL.")
+    ori = models.CharField(
+        "ORI",
+        max_length=9,
+        unique=True,
+        validators=[validate_ori],
+        help_text="NCIC originating agency identifier: state code then seven characters, e.g. CA0330400.",
+    )
+    kind = models.CharField(max_length=32, choices=AgencyKind.choices)
+    state = models.CharField(max_length=2, choices=STATE_CHOICES)
+    retention_days = models.PositiveSmallIntegerField(
+        default=settings.ALPR_RETENTION_DAYS_DEFAULT,
+        validators=[
+            MinValueValidator(settings.ALPR_RETENTION_DAYS_MIN),
+            MaxValueValidator(settings.ALPR_RETENTION_DAYS_MAX),
+        ],
+        help_text="Reads older than this are purged unless held for a case.",
+    )
+    public_comment_meeting_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Date of the governing body's public comment meeting on ALPR (Civil Code §1798.90.55(a)).",
+    )
+    public_comment_meeting_url = models.URLField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="agency_retention_days_bounds",
+                condition=models.Q(retention_days__gte=settings.ALPR_RETENTION_DAYS_MIN)
+                & models.Q(retention_days__lte=settings.ALPR_RETENTION_DAYS_MAX),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.ori:
+            self.ori = self.ori.upper()
+        if self.ori and self.state and self.kind != AgencyKind.FEDERAL and self.ori[:2] != self.state:
+            raise ValidationError({"ori": ORI_STATE_MISMATCH_ERROR % {"state": self.state}})
+
+    @property
+    def is_public_agency(self) -> bool:
+        return self.kind not in NON_PUBLIC_KINDS
+
+    @property
+    def is_california_public_agency(self) -> bool:
+        """Civil Code §1798.90.55(b): the only kind of agency ALPR information may be shared with."""
+        return self.is_public_agency and self.state == "CA"
+
+    @property
+    def public_comment_recorded(self) -> bool:
+        return self.public_comment_meeting_on is not None
+
+
+class Membership(models.Model):
+    """A user's one agency and role. One row per user: nobody acts for two agencies."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    job_title = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()}, {self.agency}"
+
+
+class TrainingRecordQuerySet(models.QuerySet):
+    def current(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(completed_on__lte=on, expires_on__gte=on)
+
+
+class TrainingRecord(models.Model):
+    """Completion of the agency's ALPR course. Without a current record, a user reaches no ALPR data."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_records")
+    course = models.CharField(max_length=200)
+    completed_on = models.DateField()
+    expires_on = models.DateField()
+
+    objects = TrainingRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-expires_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="training_expires_after_completion", condition=models.Q(expires_on__gt=models.F("completed_on"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.course} (until {self.expires_on})"
+
+    def clean(self) -> None:
+        if self.completed_on and self.expires_on and self.expires_on <= self.completed_on:
+            raise ValidationError({"expires_on": "A training record must expire after it was completed."})
+
+
+def _hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 hash is stored; the secret is shown once at creation."""
+
+    PREFIX_LENGTH = 10
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=120, help_text="What the token is for, e.g. 'Camera 12 agent'.")
+    purpose = models.CharField(max_length=16, choices=TokenPurpose.choices, default=TokenPurpose.API)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(
+        cls, *, user, name: str, purpose: str = TokenPurpose.API, lifetime: timedelta = timedelta(days=90)
+    ) -> tuple[ApiToken, str]:
+        """Create a token and return it with its secret, which is not stored and cannot be shown again."""
+        prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
+        secret = f"{prefix}.{secrets.token_urlsafe(32)}"
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            purpose=purpose,
+            prefix=prefix,
+            key_hash=_hash_token(secret),
+            expires_at=timezone.now() + lifetime,
+        )
+        return token, secret
+
+    def matches(self, secret: str) -> bool:
+        return secrets.compare_digest(self.key_hash, _hash_token(secret))
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,65 @@
+"""API base classes. Every viewset inherits AlprViewSet so that no view can forget the permission choke point."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from agencies.access import alpr_access_refusal
+from agencies.choices import TokenPurpose
+from agencies.models import ApiToken
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PURPOSE_REFUSED = "This token's purpose ({purpose}) does not allow this endpoint."
+SERVICE_UNAVAILABLE = "The database is unavailable; nothing was stored. Retry shortly."
+
+
+def token_purpose_refusal(request, allowed: frozenset[str]) -> str | None:
+    token = request.auth
+    if isinstance(token, ApiToken) and token.purpose not in allowed:
+        return TOKEN_PURPOSE_REFUSED.format(purpose=token.get_purpose_display())
+    return None
+
+
+class AlprDataPermission(permissions.BasePermission):
+    """Signed in, active, in an active agency, currently trained, with a token whose purpose fits the view,
+    and holding the view's model permission for the action (`required_perms` maps action -> perm names)."""
+
+    def has_permission(self, request, view) -> bool:
+        refusal = alpr_access_refusal(request.user)
+        if refusal is not None:
+            if not request.user.is_authenticated:
+                raise exceptions.NotAuthenticated(refusal)
+            raise exceptions.PermissionDenied(refusal)
+        refusal = token_purpose_refusal(request, getattr(view, "token_purposes", frozenset({TokenPurpose.API})))
+        if refusal is not None:
+            raise exceptions.PermissionDenied(refusal)
+        needed = getattr(view, "required_perms", {}).get(getattr(view, "action", None) or request.method.lower(), ())
+        return all(request.user.has_perm(perm) for perm in needed)
+
+
+class AlprViewSet(viewsets.GenericViewSet):
+    """Base viewset: the queryset is always narrowed by the model's `visible_to(user)`, so an object the caller
+    may not see is a 404, never a 403 that would confirm it exists."""
+
+    permission_classes = [AlprDataPermission]
+    token_purposes: frozenset[str] = frozenset({TokenPurpose.API})
+    required_perms: dict[str, tuple[str, ...]] = {}
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a database outage answers 503 with Retry-After instead of a 500."""
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    ):
+        logger.warning("database unavailable: %s", exc)
+        return Response({"detail": SERVICE_UNAVAILABLE}, status=503, headers={"Retry-After": "5"})
+    return drf_exception_handler(exc, context)
