@@ -1,1 +1,246 @@
-"""Models of the reads app."""
+"""Cameras, plate reads, the access log, evidence holds and retention purge runs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from agencies.models import Agency
+
+from .choices import AccessAction, CameraKind, Channel, Direction, PlateKind, Purpose, ReadSource
+from .querysets import AccessLogQuerySet, CameraQuerySet, EvidenceHoldQuerySet, PurgeRunQuerySet, ReadQuerySet
+
+CAMERA_NEEDS_PUBLIC_COMMENT = (
+    "A public agency's camera cannot be activated before the governing body's public comment meeting on ALPR is "
+    "recorded on the agency (Civil Code §1798.90.55(a))."
+)
+CAMERA_FIXED_NEEDS_LOCATION = "A fixed camera needs a location."
+
+
+class Camera(models.Model):
+    """An ALPR camera. Its location is confidential: shown only to users of agencies that may search its reads."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cameras")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=CameraKind.choices, default=CameraKind.FIXED)
+    location = gis.PointField(geography=True, null=True, blank=True, help_text="Confidential.")
+    heading = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(359)], help_text="Degrees from north the camera faces."
+    )
+    is_active = models.BooleanField(default=False)
+    expected_interval_s = models.PositiveIntegerField(
+        default=300, help_text="A camera silent for longer than this shows as offline."
+    )
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    agent_uid = models.CharField(
+        max_length=64, blank=True, help_text="OpenALPR agent uid, to map the agent's webhooks to this camera."
+    )
+    agent_camera_id = models.BigIntegerField(null=True, blank=True, help_text="The agent's camera number.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CameraQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="camera_unique_name_per_agency"),
+            models.UniqueConstraint(
+                fields=["agent_uid", "agent_camera_id"],
+                name="camera_unique_agent_stream",
+                condition=~models.Q(agent_uid=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+    def clean(self) -> None:
+        if self.is_active and self.agency_id and self.agency.is_public_agency:
+            if not self.agency.public_comment_recorded:
+                raise ValidationError({"is_active": CAMERA_NEEDS_PUBLIC_COMMENT})
+        if self.kind == CameraKind.FIXED and self.location is None:
+            raise ValidationError({"location": CAMERA_FIXED_NEEDS_LOCATION})
+
+    @property
+    def is_online(self) -> bool:
+        if self.last_heartbeat_at is None:
+            return False
+        return (timezone.now() - self.last_heartbeat_at).total_seconds() <= self.expected_interval_s
+
+
+class CameraMove(models.Model):
+    """A camera's position over time: a camera moved for a crime trend and moved back keeps both stays."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="moves")
+    location = gis.PointField(geography=True, null=True, blank=True)
+    heading = models.PositiveSmallIntegerField(null=True, blank=True)
+    moved_at = models.DateTimeField(default=timezone.now)
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["camera", "-moved_at"]
+
+    def __str__(self) -> str:
+        return f"{self.camera} moved {self.moved_at:%Y-%m-%d}"
+
+
+class Read(models.Model):
+    """One plate read. Stored in `reads_read`, a table partitioned by day on captured_at (see migration 0002):
+    the primary key is (id, captured_at, owner_agency_id), so the owner agency is in every key. Django sees `id`
+    as the key; other tables refer to reads by id without a foreign key, since a constraint would stop the purge
+    from dropping partitions."""
+
+    id = models.BigAutoField(primary_key=True)
+    owner_agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    camera = models.ForeignKey(Camera, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+")
+    captured_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    plate = models.CharField(max_length=10)
+    plate_state = models.CharField(max_length=2, blank=True)
+    plate_kind = models.CharField(max_length=8, choices=PlateKind.choices, default=PlateKind.FULL)
+    confidence = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    candidates = models.JSONField(default=list, blank=True, help_text="OCR alternatives: [{plate, confidence}].")
+    vehicle_make = models.CharField(max_length=40, blank=True)
+    vehicle_model = models.CharField(max_length=40, blank=True)
+    vehicle_type = models.CharField(max_length=24, blank=True)
+    vehicle_color = models.CharField(max_length=24, blank=True)
+    direction = models.CharField(max_length=12, choices=Direction.choices, blank=True)
+    heading = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Travel direction, degrees.")
+    location = gis.PointField(geography=True, null=True, blank=True)
+    image = models.CharField(max_length=255, blank=True, help_text="Storage path of the rear image.")
+    plate_crop = models.CharField(max_length=255, blank=True, help_text="Storage path of the plate crop.")
+    source = models.CharField(max_length=16, choices=ReadSource.choices)
+    source_id = models.CharField(max_length=128)
+    recognition_job_id = models.BigIntegerField(null=True, blank=True)
+
+    objects = ReadQuerySet.as_manager()
+
+    class Meta:
+        managed = False  # partitioned table, created and indexed by migration 0002
+        db_table = "reads_read"
+        ordering = ["-captured_at"]
+        permissions = [
+            ("search_read", "Can search plate reads"),
+            ("view_read_image", "Can view read images"),
+            ("export_read", "Can export read search results"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate} at {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class Plate(models.Model):
+    """Every distinct plate text seen, with its OCR-confusion key. An index, not data anyone reads directly:
+    wildcard search runs its trigram match here (a few hundred thousand rows) instead of on every read."""
+
+    plate = models.CharField(max_length=10, primary_key=True)
+    canonical = models.CharField(max_length=10, db_index=True)
+
+    class Meta:
+        indexes = [GinIndex(name="reads_plate_trgm", fields=["plate"], opclasses=["gin_trgm_ops"])]
+
+    def __str__(self) -> str:
+        return self.plate
+
+
+class AccessLogEntry(models.Model):
+    """One access of ALPR information (Civil Code §1798.90.52). Append-only: a database trigger refuses UPDATE and
+    DELETE. Each row carries a SHA-256 over its content and the previous row's hash, so a change made with the
+    trigger disabled still shows (manage.py audit_verify)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    username = models.CharField(max_length=150)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="access_log", help_text="Acted for.")
+    agencies_searched = models.JSONField(default=list, help_text="Ids of the agencies whose data was reached.")
+    action = models.CharField(max_length=16, choices=AccessAction.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    purpose_detail = models.CharField(max_length=500, blank=True)
+    case_number = models.CharField(max_length=64)
+    query = models.JSONField(default=dict, help_text="The data elements used to query.")
+    result_count = models.PositiveIntegerField(default=0)
+    oldest_result_at = models.DateTimeField(null=True, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False, unique=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        indexes = [models.Index(fields=["agency", "at"], name="accesslog_agency_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} ({self.purpose})"
+
+
+class EvidenceHold(models.Model):
+    """Reads kept past retention for a case until the hold is released."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="evidence_holds")
+    case_number = models.CharField(max_length=64)
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    release_reason = models.CharField(max_length=500, blank=True)
+
+    objects = EvidenceHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("release_evidencehold", "Can release evidence holds")]
+
+    def __str__(self) -> str:
+        return f"Hold {self.case_number} ({self.agency})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+
+class EvidenceHoldItem(models.Model):
+    """One read under a hold. Refers to the read by (id, captured_at): no foreign key into the partitioned table."""
+
+    hold = models.ForeignKey(EvidenceHold, on_delete=models.CASCADE, related_name="items")
+    read_id = models.BigIntegerField()
+    captured_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hold", "read_id"], name="hold_item_unique_read")]
+        indexes = [models.Index(fields=["read_id"], name="hold_item_read")]
+
+    def __str__(self) -> str:
+        return f"read {self.read_id} in {self.hold}"
+
+
+class PurgeRun(models.Model):
+    """One run of the retention purge: what it removed, per agency, and how long it took."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    removed_total = models.BigIntegerField(default=0)
+    removed_by_agency = models.JSONField(default=dict, help_text="{agency id: reads removed}")
+    partitions_dropped = models.JSONField(default=list)
+    kept_for_holds = models.BigIntegerField(default=0)
+
+    objects = PurgeRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Purge {self.started_at:%Y-%m-%d %H:%M}: {self.removed_total} removed"

@@ -1,0 +1,55 @@
+"""Chainable, side-effect-free querysets. `visible_to(user)` is each model's half of the permission choke point."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.gis.measure import D
+from django.db import models
+
+from agencies.access import Scope, agencies_visible_to, alpr_access_refusal, membership_of
+from agencies.choices import Role
+
+
+class CameraQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Cameras (and so their confidential locations) of agencies whose reads the user may search."""
+        return self.filter(agency_id__in=agencies_visible_to(user, Scope.SEARCH))
+
+
+class ReadQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(owner_agency_id__in=agencies_visible_to(user, Scope.SEARCH))
+
+    def in_window(self, start: dt.datetime, end: dt.datetime):
+        # Both bounds on the partition key, so PostgreSQL prunes partitions outside the window.
+        return self.filter(captured_at__gte=start, captured_at__lt=end)
+
+    def near(self, point, radius_m: float):
+        return self.filter(location__dwithin=(point, D(m=radius_m)))
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Auditors and agency admins read their own agency's access log; nobody else reads it."""
+        if alpr_access_refusal(user) is not None:
+            return self.none()
+        membership = membership_of(user)
+        if membership.role not in (Role.AUDITOR, Role.AGENCY_ADMIN):
+            return self.none()
+        return self.filter(agency_id=membership.agency_id)
+
+
+class EvidenceHoldQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if alpr_access_refusal(user) is not None:
+            return self.none()
+        return self.filter(agency_id=membership_of(user).agency_id)
+
+    def active(self):
+        return self.filter(released_at__isnull=True)
+
+
+class PurgeRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self if alpr_access_refusal(user) is None else self.none()
