@@ -60,9 +60,9 @@ class Camera(models.Model):
         return f"{self.name} ({self.agency})"
 
     def clean(self) -> None:
-        if self.is_active and self.agency_id and self.agency.is_public_agency:
-            if not self.agency.public_comment_recorded:
-                raise ValidationError({"is_active": CAMERA_NEEDS_PUBLIC_COMMENT})
+        public = self.agency_id and self.agency.is_public_agency
+        if self.is_active and public and not self.agency.public_comment_recorded:
+            raise ValidationError({"is_active": CAMERA_NEEDS_PUBLIC_COMMENT})
         if self.kind == CameraKind.FIXED and self.location is None:
             raise ValidationError({"location": CAMERA_FIXED_NEEDS_LOCATION})
 
