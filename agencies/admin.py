@@ -1,3 +1,5 @@
+from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
+from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
@@ -6,7 +8,8 @@ from django.utils.html import format_html
 from common.admin import AgencyScopedAdmin
 
 from .access import membership_of
-from .models import Agency, ApiToken, Membership, TrainingRecord, User
+from .deactivation_admin import DueForDeactivationFilter, deactivate_accounts
+from .models import Agency, ApiToken, Membership, SignInEvent, TrainingRecord, User
 from .services import membership_sync_groups
 
 
@@ -54,8 +57,9 @@ class UserAdmin(AgencyScopedAdmin, DjangoUserAdmin):
     agency_field = "membership__agency"
     inlines = [MembershipInline, TrainingInline]
     list_display = ["username", "get_full_name", "agency", "role", "training_until", "is_active", "last_login"]
-    list_filter = ["is_active", "membership__role", "membership__agency"]
+    list_filter = ["is_active", DueForDeactivationFilter, "membership__role", "membership__agency"]
     list_select_related = ["membership__agency"]
+    actions = [deactivate_accounts]
 
     @admin.display(description="Training current until")
     def training_until(self, obj):
@@ -114,3 +118,41 @@ class ApiTokenAdmin(AgencyScopedAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} token(s).")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Audit records are written by the system and never edited, not even by a superuser."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
+    """Sign-ins of the viewer's agency's people. Attempts on unknown usernames belong to no agency, so only a
+    superuser sees those."""
+
+    agency_field = "user__membership__agency"
+    list_display = ["occurred_at", "username", "user", "address", "outcome", "reason", "path"]
+    list_filter = ["outcome", "reason"]
+    list_select_related = ["user"]
+    search_fields = ["username", "address"]
+    date_hierarchy = "occurred_at"
+
+
+# auditlog registers its own LogEntry admin; this one narrows it to the viewer's agency.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(AgencyScopedAdmin, AuditlogLogEntryAdmin):
+    """Change history, for auditors and agency admins (`auditlog.view_logentry`). A non-superuser sees changes
+    made by people of their own agency; changes made by the system or by other agencies are a superuser's."""
+
+    agency_field = "actor__membership__agency"

@@ -45,3 +45,19 @@ class TokenPurpose(models.TextChoices):
 
     API = "api", "Interactive API (the user's role applies)"
     INGEST = "ingest", "Camera or agent ingest only"
+
+
+class SignInOutcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+
+
+class SignInReason(models.TextChoices):
+    """Why a sign-in step succeeded or failed. Staff sign in in two steps: password, then second factor."""
+
+    PASSWORD_ACCEPTED = "password_accepted", "Password accepted"
+    SECOND_FACTOR_VERIFIED = "second_factor_verified", "Second factor verified"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Second factor enrolled"
+    BAD_CREDENTIALS = "bad_credentials", "Wrong username or password"
+    BAD_SECOND_FACTOR = "bad_second_factor", "Wrong second-factor code"
+    LOCKED_OUT = "locked_out", "Refused: locked after too many failures"

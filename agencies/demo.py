@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from base64 import b32encode
 
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .choices import AgencyKind, Role
 from .models import Agency, TrainingRecord, User
 from .services import membership_set
 
 DEMO_PASSWORD = "demo-alpr-2026!"
+
+# DEMO ONLY. Staff sign in with a second factor; so that a person trying the demo can, every demo staff account
+# shares this fixed, published TOTP secret (the RFC 6238 test key "12345678901234567890"). A real deployment
+# never seeds devices: each staff user enrols their own authenticator at first sign-in (/accounts/otp/setup/).
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+DEMO_TOTP_SECRET_B32 = b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()
+DEMO_TOTP_DEVICE_NAME = "Demo authenticator (demo only, shared published secret)"
 
 AGENCIES = [
     # slug, name, ori, kind, state, retention, public comment meeting
@@ -78,9 +87,24 @@ def seed(context: dict) -> None:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
+    staff = [user for user in [*users.values(), admin] if user.is_staff]  # membership_set keeps is_staff current
+    for user in staff:
+        TOTPDevice.objects.update_or_create(
+            user=user, name=DEMO_TOTP_DEVICE_NAME, defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True}
+        )
+    staff_names = {user.username for user in staff}
     context["agencies"] = agencies
     context["users"] = users
-    context["logins"] = [("admin", "superuser (all agencies)")] + [
-        (username, f"{role.label}, {agencies[slug].name}{'' if trained else ' - training lapsed'}")
+    context["logins"] = [("admin", "superuser (all agencies) + demo TOTP")] + [
+        (
+            username,
+            f"{role.label}, {agencies[slug].name}{'' if trained else ' - training lapsed'}"
+            f"{' + demo TOTP' if username in staff_names else ''}",
+        )
         for username, slug, role, _, trained in USERS
     ]
+    context.setdefault("notes", []).append(
+        f"Staff logins (+ demo TOTP) also ask for a code. DEMO ONLY, shared by all of them: add the TOTP secret "
+        f"{DEMO_TOTP_SECRET_B32} (time-based, 6 digits, 30 s) to an authenticator app, or scan "
+        f"otpauth://totp/ALPR%20records:demo?secret={DEMO_TOTP_SECRET_B32}&issuer=ALPR%20records"
+    )

@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from .choices import NON_PUBLIC_KINDS, STATE_CHOICES, AgencyKind, Role, TokenPurpose
+from .choices import NON_PUBLIC_KINDS, STATE_CHOICES, AgencyKind, Role, SignInOutcome, SignInReason, TokenPurpose
 from .validators import validate_ori
 
 ORI_STATE_MISMATCH_ERROR = "A state or local agency's ORI begins with its own state code (%(state)s)."
@@ -80,6 +80,12 @@ class Agency(models.Model):
     class Meta:
         verbose_name_plural = "agencies"
         ordering = ["name"]
+        # Object permissions on an owner agency, granted to a partner agency's group by an active MOU (sharing app).
+        permissions = [
+            ("search_reads_of", "Can search this agency's reads (MOU)"),
+            ("receive_alerts_of", "Can receive alerts from this agency's cameras (MOU)"),
+            ("view_hotlists_of", "Can see this agency's hotlists (MOU)"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="agency_retention_days_bounds",
@@ -215,3 +221,28 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SignInEvent(models.Model):
+    """One sign-in attempt or step, successful or not (CJIS: audit records of logins).
+
+    Written only by agencies.signin.services.sign_in_event_record; never edited. The user is kept when known,
+    and the username as typed in any case, so that attempts on unknown or later-deleted accounts stay visible.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    username = models.CharField(max_length=150, help_text="The username as typed.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in_events"
+    )
+    address = models.GenericIPAddressField(null=True, blank=True, help_text="The client's network address.")
+    outcome = models.CharField(max_length=16, choices=SignInOutcome.choices)
+    reason = models.CharField(max_length=32, choices=SignInReason.choices)
+    path = models.CharField(max_length=200, blank=True, help_text="Where the attempt was made.")
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["username", "-occurred_at"], name="signin_username_time")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.username}: {self.get_reason_display()}"

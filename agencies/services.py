@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Agency, Membership, User
+from .models import Agency, ApiToken, Membership, User
 from .roles import STAFF_ROLES, role_group_name
 
 USER_IN_OTHER_AGENCY = "%(user)s already belongs to %(agency)s; a user acts for one agency only."
@@ -14,9 +15,12 @@ USER_IN_OTHER_AGENCY = "%(user)s already belongs to %(agency)s; a user acts for 
 
 def membership_sync_groups(*, user: User) -> None:
     """Make the user's groups and staff flag follow their role: exactly the role's group, staff for admin roles."""
+    from sharing.services import sharing_sync_agency_group  # sharing builds on agencies, not the reverse
+
     membership = Membership.objects.filter(user=user).first()
     role_groups = Group.objects.filter(name__startswith="role:")
     user.groups.remove(*role_groups)
+    sharing_sync_agency_group(user=user)  # the agency group, which holds the MOU object permissions
     if membership is None:
         return
     user.groups.add(Group.objects.get(name=role_group_name(membership.role)))
@@ -39,3 +43,18 @@ def membership_set(*, user: User, agency: Agency, role: str, job_title: str = ""
     membership.save()
     membership_sync_groups(user=user)
     return membership
+
+
+@transaction.atomic
+def accounts_deactivate(*, users, deactivated_by: User) -> int:
+    """Deactivate `users` (State Auditor 2019-118: people who left or whose training lapsed) and revoke their API
+    tokens. Saved one by one so that the change history records each. Never deactivates `deactivated_by`."""
+    count = 0
+    for user in User.objects.select_for_update().filter(pk__in=[u.pk for u in users], is_active=True):
+        if user.pk == deactivated_by.pk:
+            continue
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count += 1
+    return count

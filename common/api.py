@@ -9,7 +9,7 @@ from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from agencies.access import alpr_access_refusal
+from agencies.access import NO_AGENCY, alpr_access_refusal, membership_of
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
 
@@ -43,6 +43,23 @@ class AlprDataPermission(permissions.BasePermission):
         return all(request.user.has_perm(perm) for perm in needed)
 
 
+INGEST_TOKEN_REQUIRED = "Ingest endpoints take an ingest token (Authorization: Token <secret>) of a camera or agent."
+
+
+class IngestPermission(permissions.BasePermission):
+    """Camera and agent pushes: an ingest-purpose token of an active account in an active agency. Machine accounts
+    write reads and reach none, so the training rule for people does not apply to them."""
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken) or token.purpose != TokenPurpose.INGEST:
+            raise exceptions.NotAuthenticated(INGEST_TOKEN_REQUIRED)
+        membership = membership_of(request.user)
+        if membership is None or not membership.agency.is_active or not request.user.is_active:
+            raise exceptions.PermissionDenied(NO_AGENCY)
+        return True
+
+
 class AlprViewSet(viewsets.GenericViewSet):
     """Base viewset: the queryset is always narrowed by the model's `visible_to(user)`, so an object the caller
     may not see is a 404, never a 403 that would confirm it exists."""
@@ -53,6 +70,11 @@ class AlprViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+
+def client_address(request) -> str | None:
+    """The caller's address as the WSGI server reports it (behind a proxy, configure the proxy to set it)."""
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def exception_handler(exc, context):

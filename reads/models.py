@@ -98,7 +98,11 @@ class Read(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     owner_agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    camera = models.ForeignKey(Camera, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+")
+    # No database constraint: ingest checks the camera, cameras are deactivated rather than deleted, and a
+    # constraint would cost every insert and stop test databases from being flushed.
+    camera = models.ForeignKey(
+        Camera, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
     captured_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
     plate = models.CharField(max_length=10)
@@ -113,6 +117,9 @@ class Read(models.Model):
     direction = models.CharField(max_length=12, choices=Direction.choices, blank=True)
     heading = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Travel direction, degrees.")
     location = gis.PointField(geography=True, null=True, blank=True)
+    own_location = models.BooleanField(
+        default=False, help_text="The read carried its own point (mobile camera); else the camera's position then."
+    )
     image = models.CharField(max_length=255, blank=True, help_text="Storage path of the rear image.")
     plate_crop = models.CharField(max_length=255, blank=True, help_text="Storage path of the plate crop.")
     source = models.CharField(max_length=16, choices=ReadSource.choices)
@@ -244,3 +251,103 @@ class PurgeRun(models.Model):
 
     def __str__(self) -> str:
         return f"Purge {self.started_at:%Y-%m-%d %H:%M}: {self.removed_total} removed"
+
+
+# --- Periodic search audits (California State Auditor report 2019-118) ------------------------------------------
+
+SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE = 25
+
+
+class SearchAuditQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An audit is seen only by its own agency's auditors and agency admins."""
+        from agencies.access import alpr_access_refusal, membership_of  # appended section: imports kept local
+        from agencies.choices import Role
+
+        if alpr_access_refusal(user) is not None:
+            return self.none()
+        membership = membership_of(user)
+        if membership.role not in (Role.AUDITOR, Role.AGENCY_ADMIN):
+            return self.none()
+        return self.filter(agency_id=membership.agency_id)
+
+    def closed(self):
+        return self.filter(closed_at__isnull=False)
+
+
+class SearchAudit(models.Model):
+    """A periodic audit of an agency's searches: a reproducible random sample of the search, export and timeline
+    rows of its access log in a period, each reviewed by an auditor. Opened, reviewed and closed only through
+    reads.audits; a closed audit's figures feed the transparency portal."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="search_audits")
+    period_start = models.DateField(help_text="First day audited.")
+    period_end = models.DateField(help_text="Last day audited (inclusive).")
+    sample_size = models.PositiveIntegerField(
+        default=SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE, help_text="How many searches to draw (fewer if the period has fewer)."
+    )
+    seed = models.BigIntegerField(editable=False, help_text="Seed of the random draw, so the sample can be redrawn.")
+    population_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Searches in the period the sample was drawn from."
+    )
+    population_last_entry_id = models.BigIntegerField(
+        default=0, editable=False, help_text="Last access-log row at opening: later rows are not in the population."
+    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    findings = models.TextField(blank=True, help_text="The auditor's conclusions, written at closing.")
+
+    objects = SearchAuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="search_audit_period_order", condition=models.Q(period_end__gte=models.F("period_start"))
+            ),
+            models.CheckConstraint(name="search_audit_sample_size_positive", condition=models.Q(sample_size__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Search audit {self.period_start:%Y-%m-%d} to {self.period_end:%Y-%m-%d} ({self.agency})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class SearchAuditFinding(models.TextChoices):
+    COMPLIANT = "compliant", "Compliant"
+    NON_COMPLIANT = "non_compliant", "Not compliant"
+
+
+class SearchAuditSample(models.Model):
+    """One access-log row drawn for an audit, and the auditor's finding on it (blank until reviewed)."""
+
+    audit = models.ForeignKey(SearchAudit, on_delete=models.CASCADE, related_name="samples")
+    position = models.PositiveIntegerField(help_text="Order in the draw.")
+    access_log_entry = models.ForeignKey(AccessLogEntry, on_delete=models.PROTECT, related_name="+")
+    finding = models.CharField(max_length=16, choices=SearchAuditFinding.choices, blank=True)
+    note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["audit", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "access_log_entry"], name="search_audit_sample_unique_entry"),
+            models.UniqueConstraint(fields=["audit", "position"], name="search_audit_sample_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sample {self.position} of {self.audit}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return bool(self.finding)

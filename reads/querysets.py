@@ -26,7 +26,16 @@ class ReadQuerySet(models.QuerySet):
         return self.filter(captured_at__gte=start, captured_at__lt=end)
 
     def near(self, point, radius_m: float):
-        return self.filter(location__dwithin=(point, D(m=radius_m)))
+        """Reads taken within `radius_m` of `point`: those of cameras that stood near it (now or before a move),
+        found by the camera index, and those that carry their own point (mobile), by the partial spatial index;
+        each then by its own stored point."""
+        from .models import Camera, CameraMove
+
+        within = {"location__dwithin": (point, D(m=radius_m))}
+        camera_ids = Camera.objects.filter(**within).values("id").union(
+            CameraMove.objects.filter(**within).values("camera_id")
+        )
+        return self.filter(models.Q(camera_id__in=camera_ids) | models.Q(own_location=True), **within)
 
 
 class AccessLogQuerySet(models.QuerySet):

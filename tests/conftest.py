@@ -2,16 +2,25 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from agencies.choices import AgencyKind, Role
+from reads.partitions import _known_days
 
 from .factories import AgencyFactory, UserFactory
+
+# Camera and read fixtures are shared by every app's tests that need reads.
+from .reads.conftest import camera, ingest_client, make_camera, search_body, store_reads  # noqa: E402, F401
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    # Partitions created inside a test's rolled-back transaction are gone afterwards.
+    _known_days.clear()
     yield
 
 
@@ -71,6 +80,26 @@ def client_for(api_client):
     def _client(user):
         client = APIClient()
         client.force_authenticate(user=user)
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def verified_client(db):
+    """A browser client signed in as `user` with a verified second factor, as after the full sign-in.
+
+    Staff users (admin roles) need this for Django admin and every console page: a plain `force_login`
+    leaves them at the second-factor step (see agencies/signin/).
+    """
+
+    def _client(user):
+        client = Client()
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="Test authenticator", defaults={"confirmed": True})
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         return client
 
     return _client

@@ -6,6 +6,7 @@ Local development reads an optional `.env` at the repository root; production se
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -16,7 +17,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin, on a site that requires a verified second factor (agencies/signin/admin_site.py).
+    "agencies.signin.admin_site.AlprAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -38,15 +40,18 @@ INSTALLED_APPS = [
     "sharing",
     "transparency",
     "recognition",
+    "console",
 ]
 
 MIDDLEWARE = [
+    "common.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "agencies.signin.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -88,6 +93,8 @@ CACHES = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked username or address is refused before any password is checked.
+    "agencies.signin.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -104,6 +111,12 @@ LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# CJIS habit: five failed sign-ins lock the account (and the client address) for ten minutes.
+ALPR_SIGNIN_MAX_FAILURES = 5
+ALPR_SIGNIN_LOCKOUT_SECONDS = 10 * 60
+# Staff sign in with a second factor (django-otp TOTP, recovery codes as otp_static tokens).
+OTP_TOTP_ISSUER = "ALPR records"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"
@@ -134,6 +147,10 @@ REST_FRAMEWORK = {
         "login": env("THROTTLE_LOGIN", default="20/min"),
     },
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+    # How many reverse proxies in front of the app to trust for X-Forwarded-For. 0 means the client address
+    # is REMOTE_ADDR: DRF's default (None) would let a client choose its own address and so escape the
+    # per-address throttles and sign-in lockout.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -159,7 +176,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # The schedule lives here (Celery's own beat), so there is one place to read it.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "reads-ensure-partitions": {"task": "reads.tasks.ensure_partitions", "schedule": crontab(minute=5)},
+    "reads-purge-expired": {"task": "reads.tasks.purge_expired_reads", "schedule": crontab(hour=3, minute=15)},
+    "recognition-requeue-stale": {"task": "recognition.tasks.requeue_stale_jobs", "schedule": 300.0},
+    "sharing-expire-mous": {"task": "sharing.tasks.expire_mous", "schedule": crontab(hour=0, minute=10)},
+    "hotlists-dispatch-notifications": {
+        "task": "hotlists.tasks.notification_dispatch_due_task",
+        "schedule": 10.0,
+        "options": {"queue": "notifications", "expires": 10},
+    },
+    "hotlists-drop-folder": {"task": "hotlists.tasks.hotlist_drop_folder_task", "schedule": 120.0},
+}
+
+# Hotlists: state extracts dropped in HOTLIST_DROP_DIR/<agency slug>/<hotlist drop_file_name> replace their list
+# (picked up by the beat job above once unchanged for HOTLIST_DROP_SETTLE_S); repeated reads of one plate by one
+# camera within HOTLIST_ALERT_GROUP_MINUTES fold into one alert.
+HOTLIST_DROP_DIR = Path(env("HOTLIST_DROP_DIR", default=str(BASE_DIR / "var" / "hotlist-drop")))
+HOTLIST_DROP_SETTLE_S = env.int("HOTLIST_DROP_SETTLE_S", default=30)
+HOTLIST_ALERT_GROUP_MINUTES = env.int("HOTLIST_ALERT_GROUP_MINUTES", default=5)
+
+# Recognition: the YOLO plate detector's weights (empty: the best.pt shipped in the fastanpr package).
+RECOGNITION_DETECTOR_WEIGHTS = env("RECOGNITION_DETECTOR_WEIGHTS", default="")
+RECOGNITION_MAX_IMAGE_BYTES = env.int("RECOGNITION_MAX_IMAGE_BYTES", default=20_000_000)
+RECOGNITION_MAX_FILES_PER_UPLOAD = 50
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 30_000_000
 
 # ALPR rules with policy weight, kept as settings so an agency's deployment can read them in one place.
 ALPR_RETENTION_DAYS_DEFAULT = 30
@@ -183,6 +225,15 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "agencies.TrainingRecord",
     {"model": "agencies.User", "exclude_fields": ["password", "last_login"]},
     {"model": "agencies.ApiToken", "exclude_fields": ["key_hash", "last_used_at"]},
+    "sharing.MOU",
+    "reads.Camera",
+    "reads.CameraMove",
+    "reads.EvidenceHold",
+    "hotlists.Hotlist",
+    "hotlists.HotlistEntry",
+    {"model": "hotlists.NotificationSubscription", "exclude_fields": ["secret"]},
+    "reads.SearchAudit",
+    "reads.SearchAuditSample",
 )
 
 # GDAL 3.6 (Debian 12) cannot sandbox file/network access while parsing spatial reference strings. This

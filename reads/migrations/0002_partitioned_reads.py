@@ -17,7 +17,7 @@ CREATE SEQUENCE reads_read_id_seq CACHE 100;
 CREATE TABLE reads_read (
     id bigint NOT NULL DEFAULT nextval('reads_read_id_seq'),
     owner_agency_id bigint NOT NULL,
-    camera_id bigint NULL REFERENCES reads_camera (id) DEFERRABLE INITIALLY DEFERRED,
+    camera_id bigint NULL,
     captured_at timestamptz NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now(),
     plate varchar(10) NOT NULL,

@@ -103,7 +103,7 @@ def test_changing_role_moves_groups(make_user, agency):
     user = make_user(Role.AUDITOR)
     membership_set(user=user, agency=agency, role=Role.OFFICER)
     names = set(user.groups.values_list("name", flat=True))
-    assert names == {role_group_name(Role.OFFICER)}
+    assert names == {role_group_name(Role.OFFICER), f"agency:{agency.pk}"}  # the agency group: sharing app
     assert not type(user).objects.get(pk=user.pk).is_staff
 
 

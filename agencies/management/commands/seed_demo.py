@@ -28,3 +28,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, what in context["logins"]:
             self.stdout.write(f"  {username:<18} {what}")
+        for note in context.get("notes", []):
+            self.stdout.write(note)

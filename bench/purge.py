@@ -1,0 +1,101 @@
+"""Retention purge of one day of 1,000,000 reads, at two table sizes, both ways the purge works:
+a day past every agency's retention is dropped as a partition; a day past only one agency's retention is
+deleted row by row for that agency. The cost should follow the day's size, not the table's.
+
+    python bench/purge.py                            # one day of 1,000,000 reads; tables of 3M and 12M reads
+    python bench/purge.py --day 100000 --sizes 1,3   # a quick run (table sizes in millions)
+
+Prints `RESULT day_reads=... drop_ms_at_<N>M=... delete_ms_at_<N>M=...` as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+
+from search import DAY_SQL, POOL_SQL
+from setup_django import bench_agency, machine, setup
+
+
+def _fill_day(cursor, agency, cameras, day: dt.date, n: int, key: str) -> None:
+    from reads.partitions import partitions_ensure
+
+    partitions_ensure([day])
+    cursor.execute("SELECT count(*) FROM bench_plates")
+    pool = cursor.fetchone()[0]
+    cursor.execute(
+        DAY_SQL,
+        {"agency": agency.pk, "cameras": [c.pk for c in cameras], "ncam": len(cameras), "n": n,
+         "day": dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC), "daykey": f"{key}-{day}", "offset": 17,
+         "pool": pool},
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--day", type=int, default=1_000_000, help="reads in the day to purge")
+    parser.add_argument("--sizes", default="3,12", help="total table sizes, in millions of reads")
+    args = parser.parse_args()
+    setup()
+    from django.db import connection
+
+    from reads.models import Read
+    from reads.partitions import partitions_existing
+    from reads.services import read_purge_expired
+
+    # A 30-day agency (whose days are purged) beside a 45-day one (which keeps a 35-day-old day partition alive).
+    agency, _, cameras = bench_agency("purge-pd", "CA0990100")
+    agency.retention_days = 30
+    agency.save()
+    keeper, _, _ = bench_agency("bench-pd", "CA0990000")
+    today = dt.datetime.now(dt.UTC).date()
+    figures = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_plates')")
+        if cursor.fetchone()[0] is None:
+            cursor.execute(POOL_SQL, {"pool": 100_000})
+    for size in [int(s) for s in args.sizes.split(",")]:
+        filler_days = 25
+        per_filler_day = max(0, (size * 1_000_000 - 2 * args.day) // filler_days)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM reads_read WHERE owner_agency_id = %s", [agency.pk])
+            for offset in range(1, filler_days + 1):  # within retention: stays
+                _fill_day(cursor, agency, cameras, today - dt.timedelta(days=offset), per_filler_day, f"f{size}")
+            drop_day, delete_day = today - dt.timedelta(days=60), today - dt.timedelta(days=35)
+            _fill_day(cursor, agency, cameras, drop_day, args.day, "drop")
+            _fill_day(cursor, agency, cameras, delete_day, args.day, "delete")
+            cursor.execute("VACUUM ANALYZE reads_read")
+        total = Read.objects.count()
+        started = time.perf_counter()
+        run = read_purge_expired()
+        elapsed = (time.perf_counter() - started) * 1000
+        assert drop_day not in {day for _, day in partitions_existing()}
+        assert run.removed_by_agency.get(str(agency.pk)) == 2 * args.day, run.removed_by_agency
+        # Time each path on its own from the run's two kinds of work.
+        figures[f"table_reads_at_{size}M"] = total
+        figures[f"purge_ms_at_{size}M"] = elapsed
+        print(f"  table {total:>11,} reads: purge removed {run.removed_total:,} in {elapsed:.0f} ms "
+              f"(dropped {run.partitions_dropped}, deleted the rest)")  # fmt: skip
+        # Separate timings: drop alone, then delete alone.
+        with connection.cursor() as cursor:
+            _fill_day(cursor, agency, cameras, drop_day, args.day, "drop2")
+            cursor.execute("ANALYZE reads_read")
+        started = time.perf_counter()
+        read_purge_expired()
+        figures[f"drop_ms_at_{size}M"] = (time.perf_counter() - started) * 1000
+        with connection.cursor() as cursor:
+            _fill_day(cursor, agency, cameras, delete_day, args.day, "delete2")
+            cursor.execute("ANALYZE reads_read")
+        started = time.perf_counter()
+        read_purge_expired()
+        figures[f"delete_ms_at_{size}M"] = (time.perf_counter() - started) * 1000
+        drop_ms, delete_ms = figures[f"drop_ms_at_{size}M"], figures[f"delete_ms_at_{size}M"]
+        print(f"    drop path {drop_ms:.0f} ms, delete path {delete_ms:.0f} ms")
+    del keeper
+    print(f"machine: {machine()}; day_reads={args.day}")
+    print(f"RESULT day_reads={args.day} " + " ".join(f"{k}={v:.0f}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Rate limits by scope, with the rates in settings (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
+
+Attach to a view with `throttle_classes = [SearchRateThrottle]` (or `IngestRateThrottle`). Counts live in the
+default cache (Redis), so every web worker shares them. The rate is read when a request arrives rather than
+when this module is imported, so a settings override (a deployment's env, a test) takes effect.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from agencies.models import ApiToken
+
+
+class ScopeRateThrottle(SimpleRateThrottle):
+    """A throttle for one fixed scope, counting per signed-in user, or per client address for anonymous calls."""
+
+    scope: str = ""
+
+    def get_rate(self):
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError as exc:
+            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}.") from exc
+
+    def get_cache_key(self, request, view):
+        user = getattr(request, "user", None)
+        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class LoginRateThrottle(ScopeRateThrottle):
+    """Sign-in attempts per client address (who is signing in is not known yet). Works on plain Django views
+    too: see agencies.signin.views.SignInView."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class SearchRateThrottle(ScopeRateThrottle):
+    """Searches of ALPR data per user."""
+
+    scope = "search"
+
+
+class IngestRateThrottle(ScopeRateThrottle):
+    """Ingest pushes per API token (one per camera or agent), else per user."""
+
+    scope = "ingest"
+
+    def get_cache_key(self, request, view):
+        token = getattr(request, "auth", None)
+        if isinstance(token, ApiToken):
+            return self.cache_format % {"scope": self.scope, "ident": f"token-{token.pk}"}
+        return super().get_cache_key(request, view)

@@ -1,0 +1,227 @@
+"""Console forms. They validate input with the same rules the API uses: `purpose_validate` for the purpose
+statement and `SearchCriteria.validate` for the criteria, so a message means the same thing on both channels."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from agencies.access import Scope, agencies_visible_to
+from agencies.models import Agency
+from hotlists.choices import AlertStatus
+from hotlists.models import Hotlist
+from reads.choices import Purpose
+from reads.models import Camera
+from reads.purpose import PurposeStatement, purpose_validate
+from reads.search import Near, SearchCriteria
+
+NEAR_INCOMPLETE = "An area needs latitude, longitude and radius, all three."
+TIMELINE_NEEDS_FULL_PLATE = "A timeline follows one full plate; wildcards are for the search page."
+DEFAULT_WINDOW_DAYS = 7
+_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+# SearchCriteria / purpose_validate error keys -> the form field that shows them.
+_ERROR_FIELDS = {"near": "radius_m", "non_field_errors": None, "__all__": None, "to_status": None}
+
+
+def _datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_LOCAL)
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, messages in exc.message_dict.items():
+        target = _ERROR_FIELDS.get(key, key)
+        form.add_error(target if target in form.fields else None, messages)
+
+
+class PurposeFormMixin(forms.Form):
+    """Purpose and case number: asked first on every form that reaches ALPR data, and required.
+
+    The fields are optional to Django so that `purpose_validate` (the API's rule) says what is missing."""
+
+    purpose = forms.ChoiceField(
+        label="Purpose", choices=[("", "Choose the purpose of this search"), *Purpose.choices], required=False
+    )
+    case_number = forms.CharField(
+        label="Case or incident number", max_length=64, required=False, widget=forms.TextInput(attrs={"size": 20})
+    )
+    purpose_detail = forms.CharField(
+        label="Purpose details", max_length=500, required=False, help_text="Required when the purpose is 'Other'."
+    )
+
+    statement: PurposeStatement | None = None
+
+    def clean_statement(self) -> None:
+        try:
+            self.statement = purpose_validate(
+                purpose=self.cleaned_data.get("purpose"),
+                case_number=self.cleaned_data.get("case_number"),
+                detail=self.cleaned_data.get("purpose_detail"),
+            )
+        except ValidationError as exc:
+            _add_errors(self, exc)
+
+
+class SearchForm(PurposeFormMixin):
+    """Every search mode of the API in one form: exact / wildcard / OCR-tolerant plate, vehicle description,
+    time window, cameras, agencies and area."""
+
+    plate = forms.CharField(
+        label="Plate",
+        max_length=20,
+        required=False,
+        help_text="Full plate, or a pattern: * for any run of characters, ? for one (7AB*12, 7?BC12).",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    fuzzy = forms.BooleanField(
+        label="OCR-tolerant (also O/0, B/8, S/5 ... misreads)", required=False, help_text="Full plates only."
+    )
+    plate_state = forms.CharField(label="Plate state", max_length=2, required=False, help_text="Two letters, e.g. CA.")
+    vehicle_make = forms.CharField(label="Make", max_length=40, required=False)
+    vehicle_model = forms.CharField(label="Model", max_length=40, required=False)
+    vehicle_type = forms.CharField(label="Type", max_length=24, required=False, help_text="e.g. sedan, pickup, SUV.")
+    vehicle_color = forms.CharField(label="Color", max_length=24, required=False)
+    start = forms.DateTimeField(label="From", required=False, widget=_datetime_input())
+    end = forms.DateTimeField(label="To", required=False, widget=_datetime_input())
+    cameras = forms.ModelMultipleChoiceField(
+        label="Cameras", queryset=Camera.objects.none(), required=False, help_text="None chosen: every camera."
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label="Agencies", queryset=Agency.objects.none(), required=False, help_text="None chosen: every agency."
+    )
+    latitude = forms.FloatField(label="Latitude", required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(label="Longitude", required=False, min_value=-180, max_value=180)
+    radius_m = forms.FloatField(label="Radius (meters)", required=False, min_value=1)
+
+    criteria: SearchCriteria | None = None
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = agencies_visible_to(user, Scope.SEARCH)
+        self.fields["cameras"].queryset = Camera.objects.visible_to(user).select_related("agency")
+        self.fields["cameras"].label_from_instance = lambda camera: f"{camera.name} ({camera.agency.name})"
+        self.fields["agencies"].queryset = Agency.objects.filter(id__in=visible).order_by("name")
+        if len(visible) < 2:
+            del self.fields["agencies"]
+        if not self.is_bound:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.initial.setdefault("start", now - dt.timedelta(days=DEFAULT_WINDOW_DAYS))
+            self.initial.setdefault("end", now + dt.timedelta(minutes=1))
+
+    def clean(self):
+        data = super().clean()
+        self.clean_statement()
+        near_parts = [data.get(name) for name in ("latitude", "longitude", "radius_m")]
+        near = None
+        if any(part is not None for part in near_parts):
+            if any(part is None for part in near_parts):
+                self.add_error("radius_m", NEAR_INCOMPLETE)
+                return data
+            near = Near(latitude=near_parts[0], longitude=near_parts[1], radius_m=near_parts[2])
+        criteria = SearchCriteria(
+            start=data.get("start"),
+            end=data.get("end"),
+            plate=(data.get("plate") or "").strip(),
+            fuzzy=bool(data.get("fuzzy")),
+            plate_state=(data.get("plate_state") or "").strip().upper(),
+            vehicle_make=(data.get("vehicle_make") or "").strip(),
+            vehicle_model=(data.get("vehicle_model") or "").strip(),
+            vehicle_type=(data.get("vehicle_type") or "").strip(),
+            vehicle_color=(data.get("vehicle_color") or "").strip(),
+            cameras=sorted(camera.pk for camera in data.get("cameras") or []),
+            agencies=sorted(agency.pk for agency in data.get("agencies") or []),
+            near=near,
+        )
+        try:
+            self.criteria = criteria.validate()
+        except ValidationError as exc:
+            _add_errors(self, exc)
+        return data
+
+
+class TimelineForm(PurposeFormMixin):
+    """One plate over a window: where a vehicle went."""
+
+    plate = forms.CharField(
+        label="Plate", max_length=20, widget=forms.TextInput(attrs={"autocapitalize": "characters"})
+    )
+    start = forms.DateTimeField(label="From", required=False, widget=_datetime_input())
+    end = forms.DateTimeField(label="To", required=False, widget=_datetime_input())
+
+    criteria: SearchCriteria | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.initial.setdefault("start", now - dt.timedelta(days=DEFAULT_WINDOW_DAYS))
+            self.initial.setdefault("end", now + dt.timedelta(minutes=1))
+
+    def clean(self):
+        data = super().clean()
+        self.clean_statement()
+        plate = (data.get("plate") or "").strip()
+        if "*" in plate or "?" in plate:
+            self.add_error("plate", TIMELINE_NEEDS_FULL_PLATE)
+            return data
+        try:
+            self.criteria = SearchCriteria(start=data.get("start"), end=data.get("end"), plate=plate).validate()
+        except ValidationError as exc:
+            _add_errors(self, exc)
+        return data
+
+
+class HoldForm(forms.Form):
+    """Place the checked reads of a result page under an evidence hold."""
+
+    read_ids = forms.TypedMultipleChoiceField(coerce=int, label="Reads", error_messages={"required": ""})
+    case_number = forms.CharField(label="Case number for the hold", max_length=64)
+    reason = forms.CharField(label="Why these reads are kept", max_length=500)
+
+    def __init__(self, *args, read_ids: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only reads of the logged result page can be held from it.
+        self.fields["read_ids"].choices = [(read_id, read_id) for read_id in read_ids]
+
+
+class HoldReleaseForm(forms.Form):
+    reason = forms.CharField(label="Why the hold is released", max_length=500)
+
+
+class AlertFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Open (new and acknowledged)"), ("all", "Every status"), *AlertStatus.choices],
+    )
+    hotlist = forms.ModelChoiceField(label="List", queryset=Hotlist.objects.none(), required=False, empty_label="All")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hotlist"].queryset = Hotlist.objects.owned_by(user).order_by("name")
+        self.fields["hotlist"].label_from_instance = lambda hotlist: hotlist.name
+
+
+class AlertTransitionForm(forms.Form):
+    """One step of the alert workflow. The service (hotlists.services.alert_transition) decides what is allowed;
+    the form only carries the input."""
+
+    to_status = forms.ChoiceField(choices=AlertStatus.choices, widget=forms.HiddenInput)
+    plate_verified = forms.BooleanField(
+        label="I compared the plate in the image with the hotlist plate, character by character", required=False
+    )
+    database_checked = forms.BooleanField(
+        label="I rechecked this hit against the state system (CLETS) or NCIC, and it is still wanted", required=False
+    )
+    note = forms.CharField(
+        label="Reason or note", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        _add_errors(self, exc)

@@ -1,0 +1,102 @@
+"""Vehicle timeline: one plate's reads over a window, oldest first, with a plain SVG of where they were taken.
+
+Logged like a search (read_search, action `timeline`, channel web), under a purpose and case number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from agencies.access import membership_of
+from reads.models import Read
+
+from ..access import console_view
+from ..forms import TimelineForm
+from ..selectors import reads_of_state, timeline_map
+from ..state import Kind, search_state_get
+from .search import run_logged_search, state_or_redirect
+
+TIMELINE_MAX = 500
+
+
+@console_view("reads.search_read")
+def timeline_search(request):
+    """The timeline form. `?from=<log id>` fills in the purpose statement of a search of this session."""
+    initial = {}
+    if "plate" in request.GET:
+        initial["plate"] = request.GET["plate"]
+    source = search_state_get(request, _int(request.GET.get("from")))
+    if source is not None:
+        initial.update(
+            purpose=source.statement.purpose,
+            case_number=source.statement.case_number,
+            purpose_detail=source.statement.detail,
+            start=source.criteria.start,
+            end=source.criteria.end,
+        )
+    form = TimelineForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        state = run_logged_search(
+            request, criteria=form.criteria, statement=form.statement, kind=Kind.TIMELINE, limit=TIMELINE_MAX
+        )
+        return redirect("console:timeline-result", log_id=state.log_id)
+    return render(request, "console/timeline_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@dataclass
+class TimelineRow:
+    number: int
+    read: Read
+    since_previous: str
+    is_partner: bool
+
+
+@console_view("reads.search_read")
+def timeline_result(request, log_id: int):
+    state = state_or_redirect(request, log_id, Kind.TIMELINE)
+    if isinstance(state, HttpResponse):
+        return state
+    reads = reads_of_state(user=request.user, state=state)
+    own_agency_id = membership_of(request.user).agency_id
+    rows = [
+        TimelineRow(
+            number=index,
+            read=read,
+            since_previous=gap_text(read.captured_at - reads[index - 2].captured_at) if index > 1 else "",
+            is_partner=read.owner_agency_id != own_agency_id,
+        )
+        for index, read in enumerate(reads, start=1)
+    ]
+    context = {
+        "state": state,
+        "rows": rows,
+        "map": timeline_map(reads),
+        "truncated": state.count > len(state.read_ids),
+        "may_view_images": request.user.has_perm("reads.view_read_image"),
+    }
+    return render(request, "console/timeline.html", context)
+
+
+def gap_text(gap: timedelta) -> str:
+    """'45 s', '12 min', '3 h 5 min', '2 d 4 h': how long after the previous read."""
+    seconds = int(gap.total_seconds())
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{seconds} s"
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,169 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from common.api import AlprViewSet
+
+from ..choices import ImportOutcome
+from ..filtersets import AlertFilterSet, HotlistEntryFilterSet
+from ..models import Alert, Hotlist, HotlistEntry, HotlistImport
+from ..selectors import FEED_WAIT_MAX_S, FeedCursorError, alert_feed
+from ..services import alert_transition, hotlist_entry_create, hotlist_entry_delete, hotlist_import
+from .serializers import (
+    AlertDetailSerializer,
+    AlertFeedSerializer,
+    AlertSerializer,
+    AlertTransitionSerializer,
+    HotlistEntryCreateSerializer,
+    HotlistEntrySerializer,
+    HotlistImportSerializer,
+    HotlistSerializer,
+    ImportRequestSerializer,
+)
+
+NOT_YOUR_LIST = "Only the agency that owns a hotlist changes it."
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class HotlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
+    """Hotlists of the caller's agency and of owners sharing their hotlists with it; imports into own lists."""
+
+    queryset = Hotlist.objects.select_related("agency")
+    serializer_class = HotlistSerializer
+    filterset_fields = ["agency", "source", "category", "is_active"]
+    required_perms = {
+        "list": ("hotlists.view_hotlist",),
+        "retrieve": ("hotlists.view_hotlist",),
+        "import_file": ("hotlists.import_hotlist",),
+    }
+
+    @extend_schema(
+        request=ImportRequestSerializer, responses={201: HotlistImportSerializer, 400: HotlistImportSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_file(self, request, pk=None):
+        """Import a file (multipart: file, format, replace). All or nothing: a refused file answers 400 with each
+        bad line and why; the import is recorded either way."""
+        hotlist = self.get_object()
+        if hotlist.agency_id != request.user.membership.agency_id:
+            raise PermissionDenied(NOT_YOUR_LIST)
+        body = ImportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        record = hotlist_import(
+            hotlist=hotlist,
+            content=upload.read(),
+            file_name=upload.name,
+            file_format=body.validated_data["format"],
+            replace=body.validated_data["replace"],
+            user=request.user,
+            channel="api",
+        )
+        code = status.HTTP_201_CREATED if record.outcome == ImportOutcome.SUCCEEDED else status.HTTP_400_BAD_REQUEST
+        return Response(HotlistImportSerializer(record).data, status=code)
+
+
+class HotlistEntryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, AlprViewSet
+):
+    """Entries of visible hotlists; add to and remove from the caller's own agency's lists."""
+
+    queryset = HotlistEntry.objects.select_related("hotlist", "entered_by")
+    serializer_class = HotlistEntrySerializer
+    filterset_class = HotlistEntryFilterSet
+    required_perms = {
+        "list": ("hotlists.view_hotlistentry",),
+        "retrieve": ("hotlists.view_hotlistentry",),
+        "create": ("hotlists.add_hotlistentry",),
+        "destroy": ("hotlists.delete_hotlistentry",),
+    }
+
+    @extend_schema(request=HotlistEntryCreateSerializer, responses={201: HotlistEntrySerializer})
+    def create(self, request, *args, **kwargs):
+        body = HotlistEntryCreateSerializer(data=request.data, hotlists=Hotlist.objects.owned_by(request.user))
+        body.is_valid(raise_exception=True)
+        try:
+            entry = hotlist_entry_create(user=request.user, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(HotlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        if instance.hotlist.agency_id != self.request.user.membership.agency_id:
+            raise PermissionDenied(NOT_YOUR_LIST)
+        hotlist_entry_delete(entry=instance, user=self.request.user)
+
+
+class HotlistImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
+    """The import history of the caller's agency's lists, refused files included."""
+
+    queryset = HotlistImport.objects.select_related("user")
+    serializer_class = HotlistImportSerializer
+    filterset_fields = ["hotlist", "outcome", "file_format"]
+    required_perms = {"list": ("hotlists.view_hotlistimport",), "retrieve": ("hotlists.view_hotlistimport",)}
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
+    """Alerts of the caller's agency (the hotlist's agency), their workflow, and the dispatch screens' live feed."""
+
+    queryset = Alert.objects.all()
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilterSet
+    required_perms = {
+        "list": ("hotlists.view_alert",),
+        "retrieve": ("hotlists.view_alert",),
+        "feed": ("hotlists.view_alert",),
+        "transition": ("hotlists.transition_alert",),
+    }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("events__actor")
+        return queryset
+
+    def get_serializer_class(self):
+        return AlertDetailSerializer if self.action in ("retrieve", "transition") else AlertSerializer
+
+    @extend_schema(request=AlertTransitionSerializer, responses={200: AlertDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the alert one step: new -> acknowledged -> confirmed / misread / not_located / cleared. Confirming
+        needs plate_verified and database_checked; misread and cleared need a note."""
+        alert = self.get_object()
+        body = AlertTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            alert = alert_transition(alert=alert, user=request.user, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        alert = Alert.objects.prefetch_related("events__actor").get(pk=alert.pk)
+        return Response(AlertDetailSerializer(alert).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.STR, description="Cursor from the previous answer; omit to start."),
+            OpenApiParameter("wait", OpenApiTypes.FLOAT, description=f"Seconds to wait, at most {FEED_WAIT_MAX_S}."),
+        ],
+        responses=AlertFeedSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def feed(self, request):
+        """Long poll: new alerts after `since`, waiting up to ~20 s for some; pass the returned cursor next time."""
+        try:
+            wait = float(request.query_params.get("wait", FEED_WAIT_MAX_S))
+        except ValueError:
+            wait = FEED_WAIT_MAX_S
+        try:
+            alerts, cursor = alert_feed(user=request.user, cursor=request.query_params.get("since"), wait_s=wait)
+        except FeedCursorError as exc:
+            raise ValidationError({"since": str(exc)}) from exc
+        return Response({"alerts": AlertSerializer(alerts, many=True).data, "cursor": cursor})

@@ -1,0 +1,183 @@
+"""Notification services: the outbox's delivery (signed webhooks, e-mail), its retries, and the dispatcher.
+
+An outbox row is written in the transaction that creates its alert. After commit the ingest path asks the broker to
+deliver it (best effort); whatever the broker did not take, or whatever failed, the dispatcher job delivers later.
+A row is delivered under its row lock and only while pending, so the task and the dispatcher never both send it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+
+import requests
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+
+from .choices import OutboxStatus, SubscriptionKind
+from .models import NotificationOutbox, NotificationSubscription
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-ALPR-Signature"
+WEBHOOK_TIMEOUT_S = 5
+MAX_ATTEMPTS = 10
+BACKOFF_BASE_S = 10
+BACKOFF_MAX_S = 3600
+BROKER_RETRY_AFTER_S = 30
+_broker_down_until = 0.0
+
+
+class NotificationDeliveryError(Exception):
+    """A delivery attempt failed; the row is rescheduled with backoff."""
+
+
+def sign_body(secret: str, body: bytes) -> str:
+    """`sha256=<hex>` HMAC-SHA256 of the exact body bytes under the subscription's secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def payload_body(payload: dict) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def backoff_delay(attempts: int) -> dt.timedelta:
+    """10 s, 20 s, 40 s, ... capped at an hour."""
+    return dt.timedelta(seconds=min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S))
+
+
+@transaction.atomic
+def notification_subscription_create(
+    *, agency: Agency, name: str, kind: str, url: str = "", email: str = "", min_priority: int = 2
+) -> NotificationSubscription:
+    """A subscription with a fresh signing secret (webhooks)."""
+    subscription = NotificationSubscription(
+        agency=agency,
+        name=name,
+        kind=kind,
+        url=url,
+        email=email,
+        min_priority=min_priority,
+        secret=secrets.token_hex(32) if kind == SubscriptionKind.WEBHOOK else "",
+    )
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+def notification_enqueue(*, outbox_ids: list[int]) -> int:
+    """Hand rows to the broker after commit. Never raises: with the broker down the rows wait for the dispatcher.
+    After a failure, enqueueing is skipped for BROKER_RETRY_AFTER_S: reaching a dead broker costs seconds (the
+    Redis client retries the connection), which ingest should pay once, not per batch. Returns how many were handed."""
+    from .tasks import notification_deliver_task
+
+    global _broker_down_until
+    if not outbox_ids or time.monotonic() < _broker_down_until:
+        return 0
+    handed = 0
+    for outbox_id in outbox_ids:
+        try:
+            notification_deliver_task.apply_async(args=[outbox_id], retry=False)
+        except Exception as exc:  # noqa: BLE001 - any broker failure; the dispatcher covers it
+            _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_S
+            logger.warning("broker unavailable, %d notification(s) left to the dispatcher: %s", len(outbox_ids), exc)
+            break
+        handed += 1
+    return handed
+
+
+def notification_deliver(*, outbox_id: int) -> str:
+    """Deliver one outbox row if it is still pending and due (or being retried now); returns the row's status.
+    Raises NotificationDeliveryError after recording a failed attempt."""
+    with transaction.atomic():
+        row = (
+            NotificationOutbox.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subscription")
+            .filter(pk=outbox_id, status=OutboxStatus.PENDING)
+            .first()
+        )
+        if row is None:
+            return "skipped"  # delivered, given up, or being delivered by someone else right now
+        try:
+            return _deliver_locked(row)
+        except NotificationDeliveryError as exc:
+            failure = exc  # commit the recorded attempt, then tell the caller
+    raise failure
+
+
+def notification_dispatch_due(*, limit: int = 500) -> int:
+    """Deliver pending rows that are due, oldest first, one row lock at a time (SKIP LOCKED lets several
+    dispatchers and the per-row tasks work side by side). Returns how many were delivered."""
+    delivered = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            row = (
+                NotificationOutbox.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("subscription")
+                .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now())
+                .order_by("next_attempt_at", "id")
+                .first()
+            )
+            if row is None:
+                break
+            try:
+                if _deliver_locked(row) == OutboxStatus.DELIVERED:
+                    delivered += 1
+            except NotificationDeliveryError:
+                continue
+    return delivered
+
+
+def _deliver_locked(row: NotificationOutbox) -> str:
+    subscription = row.subscription
+    try:
+        if not subscription.is_active:
+            raise NotificationDeliveryError("subscription is inactive")
+        if subscription.kind == SubscriptionKind.WEBHOOK:
+            _send_webhook(subscription, row.payload)
+        else:
+            _send_email(subscription, row.payload)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+        row.attempts += 1
+        row.last_error = str(exc)[:500]
+        if row.attempts >= MAX_ATTEMPTS or not subscription.is_active:
+            row.status = OutboxStatus.FAILED
+        else:
+            row.next_attempt_at = timezone.now() + backoff_delay(row.attempts)
+        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        logger.warning("notification %s to %s failed (attempt %d): %s", row.pk, subscription, row.attempts, exc)
+        raise NotificationDeliveryError(str(exc)) from exc
+    row.attempts += 1
+    row.status = OutboxStatus.DELIVERED
+    row.delivered_at = timezone.now()
+    row.last_error = ""
+    row.save(update_fields=["attempts", "status", "delivered_at", "last_error"])
+    return row.status
+
+
+def _send_webhook(subscription: NotificationSubscription, payload: dict) -> None:
+    body = payload_body(payload)
+    response = requests.post(
+        subscription.url,
+        data=body,
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign_body(subscription.secret, body)},
+        timeout=WEBHOOK_TIMEOUT_S,
+        allow_redirects=False,
+    )
+    if not 200 <= response.status_code < 300:
+        raise NotificationDeliveryError(f"webhook answered HTTP {response.status_code}")
+
+
+def _send_email(subscription: NotificationSubscription, payload: dict) -> None:
+    subject = f"ALPR hotlist alert: {payload['plate']} on {payload['list']}"
+    lines = [f"{key}: {value}" for key, value in payload.items()]
+    send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [subscription.email])

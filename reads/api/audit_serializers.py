@@ -1,0 +1,86 @@
+from rest_framework import serializers
+
+from agencies.selectors import DeactivationReason
+
+from ..audits import DEFAULT_SAMPLE_SIZE, MAX_SAMPLE_SIZE
+from ..models import AccessLogEntry, SearchAudit, SearchAuditFinding, SearchAuditSample
+
+
+class SampledSearchSerializer(serializers.ModelSerializer):
+    """The access-log row under review: what the auditor judges."""
+
+    class Meta:
+        model = AccessLogEntry
+        fields = [
+            "id", "at", "username", "action", "channel", "purpose", "purpose_detail", "case_number", "query",
+            "result_count", "oldest_result_at", "agencies_searched",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SearchAuditSampleSerializer(serializers.ModelSerializer):
+    search = SampledSearchSerializer(source="access_log_entry", read_only=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = SearchAuditSample
+        fields = ["id", "position", "search", "finding", "note", "reviewed_by", "reviewed_at"]
+        read_only_fields = fields
+
+
+class SearchAuditSerializer(serializers.ModelSerializer):
+    opened_by = serializers.CharField(source="opened_by.username", read_only=True)
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    sampled = serializers.IntegerField(read_only=True)
+    reviewed = serializers.IntegerField(read_only=True)
+    compliant = serializers.IntegerField(read_only=True)
+    non_compliant = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = SearchAudit
+        fields = [
+            "id", "agency", "period_start", "period_end", "sample_size", "seed", "population_count", "opened_by",
+            "opened_at", "closed_by", "closed_at", "findings", "sampled", "reviewed", "compliant", "non_compliant",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SearchAuditDetailSerializer(SearchAuditSerializer):
+    samples = SearchAuditSampleSerializer(many=True, read_only=True)
+
+    class Meta(SearchAuditSerializer.Meta):
+        fields = [*SearchAuditSerializer.Meta.fields, "samples"]
+        read_only_fields = fields
+
+
+class SearchAuditOpenSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    sample_size = serializers.IntegerField(min_value=1, max_value=MAX_SAMPLE_SIZE, default=DEFAULT_SAMPLE_SIZE)
+
+
+class SampleReviewSerializer(serializers.Serializer):
+    finding = serializers.ChoiceField(choices=SearchAuditFinding.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SearchAuditCloseSerializer(serializers.Serializer):
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StaleAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    job_title = serializers.CharField(allow_blank=True)
+    date_joined = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    training_until = serializers.DateField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.ChoiceField(choices=DeactivationReason.choices))
+
+
+class StaleAccountsSerializer(serializers.Serializer):
+    inactivity_days = serializers.IntegerField()
+    count = serializers.IntegerField()
+    results = StaleAccountSerializer(many=True)

@@ -1,0 +1,123 @@
+"""Audit endpoints: periodic search audits and accounts due for deactivation (State Auditor report 2019-118)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.access import membership_of
+from agencies.selectors import INACTIVITY_DAYS, accounts_due_for_deactivation, deactivation_reasons
+from common.api import AlprDataPermission, AlprViewSet
+
+from ..audits import audit_close, audit_open, audit_review_sample, audits_with_counts
+from ..models import SearchAuditSample
+from .audit_serializers import (
+    SampleReviewSerializer,
+    SearchAuditCloseSerializer,
+    SearchAuditDetailSerializer,
+    SearchAuditOpenSerializer,
+    SearchAuditSampleSerializer,
+    SearchAuditSerializer,
+    StaleAccountsSerializer,
+)
+
+_VIEW, _ADD, _CHANGE = ("reads.view_searchaudit",), ("reads.add_searchaudit",), ("reads.change_searchaudit",)
+
+
+def _drf_error(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+
+
+class SearchAuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
+    """Periodic search audits of the caller's agency, for its auditors and agency admins. Open one for a period
+    (the system draws the sample), review each sampled search, then close it."""
+
+    queryset = audits_with_counts().select_related("opened_by", "closed_by")
+    serializer_class = SearchAuditSerializer
+    required_perms = {"list": _VIEW, "retrieve": _VIEW, "create": _ADD, "review": _CHANGE, "close": _CHANGE}
+    filterset_fields = {"period_start": ["gte"], "period_end": ["lte"], "closed_at": ["isnull"]}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("retrieve", "create", "close"):
+            samples = SearchAuditSample.objects.select_related("access_log_entry", "reviewed_by")
+            queryset = queryset.prefetch_related(Prefetch("samples", queryset=samples))
+        return queryset
+
+    def get_serializer_class(self):
+        return SearchAuditSerializer if self.action == "list" else SearchAuditDetailSerializer
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK) -> Response:
+        audit = self.get_queryset().get(pk=pk)  # read again: the counts and samples after the write
+        return Response(SearchAuditDetailSerializer(audit).data, status=status_code)
+
+    @extend_schema(request=SearchAuditOpenSerializer, responses={201: SearchAuditDetailSerializer})
+    def create(self, request):
+        body = SearchAuditOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            audit = audit_open(agency=membership_of(request.user).agency, opened_by=request.user, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
+        return self._detail(audit.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=SampleReviewSerializer, responses=SearchAuditSampleSerializer)
+    @action(detail=True, methods=["post"], url_path=r"samples/(?P<sample_id>\d+)/review")
+    def review(self, request, pk=None, sample_id=None):
+        audit = self.get_object()
+        sample = get_object_or_404(SearchAuditSample, audit=audit, pk=sample_id)
+        body = SampleReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            sample = audit_review_sample(audit=audit, sample=sample, reviewer=request.user, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
+        return Response(SearchAuditSampleSerializer(sample).data)
+
+    @extend_schema(request=SearchAuditCloseSerializer, responses=SearchAuditDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        audit = self.get_object()
+        body = SearchAuditCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            audit_close(audit=audit, closed_by=request.user, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
+        return self._detail(audit.pk)
+
+
+class StaleAccountsView(APIView):
+    """Accounts of the caller's agency due for deactivation: no sign-in for over 90 days (or never, for an account
+    older than that), or no current ALPR training. For auditors and agency admins."""
+
+    permission_classes = [AlprDataPermission]
+    # Held together only by the audit roles (auditor, agency admin): records clerks manage users but do not audit.
+    required_perms = {"get": ("agencies.view_user", "reads.view_searchaudit")}
+
+    @extend_schema(responses=StaleAccountsSerializer)
+    def get(self, request):
+        now = timezone.now()
+        users = accounts_due_for_deactivation(membership_of(request.user).agency, now=now)
+        results = [
+            {
+                "id": user.pk,
+                "username": user.username,
+                "full_name": user.get_full_name(),
+                "role": user.membership.role,
+                "job_title": user.membership.job_title,
+                "date_joined": user.date_joined,
+                "last_seen_at": user.last_seen_at,
+                "training_until": user.training_until,
+                "reasons": deactivation_reasons(user, now=now),
+            }
+            for user in users
+        ]
+        body = {"inactivity_days": INACTIVITY_DAYS, "count": len(results), "results": results}
+        return Response(StaleAccountsSerializer(body).data)

@@ -1,0 +1,172 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..choices import Purpose
+from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
+from ..search import Near, SearchCriteria
+
+
+class PurposeSerializer(serializers.Serializer):
+    """Purpose and case number: asked of every search, image view and export. Checked by reads.purpose."""
+
+    purpose = serializers.ChoiceField(choices=Purpose.choices, required=False, allow_blank=True)
+    purpose_detail = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    case_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class NearSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    radius_m = serializers.FloatField(min_value=1)
+
+
+class SearchRequestSerializer(PurposeSerializer):
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+    plate = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    fuzzy = serializers.BooleanField(required=False, default=False, help_text="OCR-confusion-tolerant plate match.")
+    plate_state = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    vehicle_make = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    vehicle_model = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    vehicle_type = serializers.CharField(required=False, allow_blank=True, max_length=24)
+    vehicle_color = serializers.CharField(required=False, allow_blank=True, max_length=24)
+    cameras = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+    agencies = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=100)
+    near = NearSerializer(required=False)
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+
+    def to_criteria(self) -> SearchCriteria:
+        data = self.validated_data
+        near = data.get("near")
+        return SearchCriteria(
+            start=data.get("start"),
+            end=data.get("end"),
+            plate=data.get("plate", ""),
+            fuzzy=data.get("fuzzy", False),
+            plate_state=data.get("plate_state", ""),
+            vehicle_make=data.get("vehicle_make", ""),
+            vehicle_model=data.get("vehicle_model", ""),
+            vehicle_type=data.get("vehicle_type", ""),
+            vehicle_color=data.get("vehicle_color", ""),
+            cameras=data.get("cameras", []),
+            agencies=data.get("agencies", []),
+            near=Near(**near) if near else None,
+        )
+
+
+class ReadSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="owner_agency.name")
+    agency_id = serializers.IntegerField(source="owner_agency_id")
+    camera_name = serializers.CharField(source="camera.name", default=None)
+    latitude = serializers.SerializerMethodField()
+    longitude = serializers.SerializerMethodField()
+    has_image = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Read
+        fields = [
+            "id", "agency_id", "agency", "camera", "camera_name", "captured_at", "plate", "plate_state",
+            "plate_kind", "confidence", "candidates", "vehicle_make", "vehicle_model", "vehicle_type",
+            "vehicle_color", "direction", "heading", "latitude", "longitude", "source", "has_image",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_latitude(self, read):
+        return read.location.y if read.location else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_longitude(self, read):
+        return read.location.x if read.location else None
+
+    def get_has_image(self, read) -> bool:
+        return bool(read.image or read.plate_crop)
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    count_capped = serializers.BooleanField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    access_log_id = serializers.IntegerField()
+    results = ReadSerializer(many=True)
+
+
+class BatchRequestSerializer(serializers.Serializer):
+    reads = serializers.ListField(child=serializers.DictField(), help_text="Up to 1,000 reads.")
+
+
+class BatchResponseSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    stored = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    alerts = serializers.IntegerField()
+    read_ids = serializers.ListField(child=serializers.IntegerField())
+    detail = serializers.CharField()
+
+
+class CameraSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name")
+    latitude = serializers.SerializerMethodField()
+    longitude = serializers.SerializerMethodField()
+    online = serializers.BooleanField(source="is_online")
+
+    class Meta:
+        model = Camera
+        fields = [
+            "id", "agency_id", "agency", "name", "kind", "latitude", "longitude", "heading", "is_active",
+            "expected_interval_s", "last_heartbeat_at", "online",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_latitude(self, camera):
+        return camera.location.y if camera.location else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_longitude(self, camera):
+        return camera.location.x if camera.location else None
+
+
+class EvidenceHoldSerializer(serializers.ModelSerializer):
+    read_ids = serializers.ListField(child=serializers.IntegerField(), write_only=True, min_length=1, max_length=5000)
+    items = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    released_by = serializers.CharField(source="released_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = EvidenceHold
+        fields = [
+            "id", "case_number", "reason", "read_ids", "items", "created_by", "created_at", "released_at",
+            "released_by", "release_reason",
+        ]  # fmt: skip
+        read_only_fields = ["id", "items", "created_by", "created_at", "released_at", "released_by", "release_reason"]
+
+    def get_items(self, hold) -> list[int]:
+        return sorted(item.read_id for item in hold.items.all())
+
+
+class HoldReleaseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AccessLogEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AccessLogEntry
+        fields = [
+            "id", "at", "username", "user", "agency", "agencies_searched", "action", "channel", "purpose",
+            "purpose_detail", "case_number", "query", "result_count", "oldest_result_at", "client_address",
+            "prev_hash", "row_hash",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class PurgeRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PurgeRun
+        fields = [
+            "id", "started_at", "finished_at", "duration_ms", "removed_total", "removed_by_agency",
+            "partitions_dropped", "kept_for_holds",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,271 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from agencies.access import membership_of
+from common.api import AlprDataPermission, AlprViewSet, IngestPermission, client_address
+
+from .. import openalpr
+from ..access_log import access_log_write
+from ..choices import AccessAction, Channel, ReadSource
+from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
+from ..purpose import purpose_validate
+from ..search import read_search
+from ..services import IngestValidationError, camera_heartbeat, hold_place, hold_release, read_ingest
+from .serializers import (
+    AccessLogEntrySerializer,
+    BatchRequestSerializer,
+    BatchResponseSerializer,
+    CameraSerializer,
+    EvidenceHoldSerializer,
+    HoldReleaseSerializer,
+    PurgeRunSerializer,
+    PurposeSerializer,
+    SearchRequestSerializer,
+    SearchResponseSerializer,
+)
+
+BATCH_BODY = 'Send a JSON object {"reads": [...]} with up to 1,000 reads.'
+ALL_DUPLICATES = "Every read in this batch was already stored; nothing was stored twice."
+STORED = "Stored."
+UNKNOWN_AGENT_CAMERA = "No camera of your agency is mapped to agent {agent!r} camera {camera!r}; map it in admin."
+NO_IMAGE = "This read has no image of that kind."
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+def _ingest_response(result) -> Response:
+    body = {
+        "received": result.received,
+        "stored": result.stored,
+        "duplicates": result.duplicates,
+        "alerts": result.alerts,
+        "read_ids": [read.id for read in result.reads],
+        "detail": ALL_DUPLICATES if result.stored == 0 else STORED,
+    }
+    return Response(body, status=status.HTTP_201_CREATED if result.stored else status.HTTP_200_OK)
+
+
+class ReadBatchView(APIView):
+    """Push up to 1,000 reads at once. All-or-nothing: one bad read refuses the batch, listing each problem."""
+
+    permission_classes = [IngestPermission]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "ingest"
+
+    @extend_schema(
+        request=BatchRequestSerializer, responses={201: BatchResponseSerializer, 200: BatchResponseSerializer}
+    )
+    def post(self, request):
+        items = request.data.get("reads") if isinstance(request.data, dict) else None
+        if not isinstance(items, list):
+            raise ValidationError({"reads": [BATCH_BODY]})
+        try:
+            result = read_ingest(agency=membership_of(request.user).agency, items=items, source=ReadSource.CAMERA_PUSH)
+        except IngestValidationError as exc:
+            return Response({"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return _ingest_response(result)
+
+
+class OpenAlprWebhookView(APIView):
+    """The OpenALPR / Rekor Scout agent's webhook: `alpr_group` documents become reads, heartbeats mark cameras
+    alive. Point the agent's data destination at this URL with an ingest token in the Authorization header."""
+
+    permission_classes = [IngestPermission]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "ingest"
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: BatchResponseSerializer, 200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        document = request.data
+        agency = membership_of(request.user).agency
+        if not isinstance(document, dict):
+            raise ValidationError({"detail": openalpr.NOT_AN_OBJECT})
+        kind = document.get("data_type")
+        if kind == "heartbeat":
+            numbers = openalpr.heartbeat_streams(document)
+            ids = list(
+                Camera.objects.filter(
+                    agency=agency, agent_uid=str(document.get("agent_uid", "")), agent_camera_id__in=numbers
+                ).values_list("id", flat=True)
+            )
+            return Response({"cameras_alive": camera_heartbeat(camera_ids=ids)})
+        if kind != "alpr_group":
+            raise ValidationError({"data_type": [openalpr.UNSUPPORTED_TYPE.format(value=kind)]})
+        agent, number = str(document.get("agent_uid", "")), document.get("camera_id")
+        camera = Camera.objects.filter(agency=agency, agent_uid=agent, agent_camera_id=number).first()
+        if camera is None or not agent:
+            raise ValidationError({"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent, camera=number)]})
+        try:
+            item, image = openalpr.group_to_item(document, camera_id=camera.pk)
+        except openalpr.WebhookError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        images = {item["source_id"]: image} if image else None
+        try:
+            result = read_ingest(agency=agency, items=[item], source=ReadSource.OPENALPR_AGENT, images=images)
+        except IngestValidationError as exc:
+            return Response({"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return _ingest_response(result)
+
+
+class ReadSearchView(APIView):
+    """Search reads. Purpose and case number are required; each search writes one access-log row."""
+
+    permission_classes = [AlprDataPermission]
+    required_perms = {"post": ("reads.search_read",)}
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "search"
+
+    @extend_schema(request=SearchRequestSerializer, responses=SearchResponseSerializer)
+    def post(self, request):
+        serializer = SearchRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            statement = purpose_validate(
+                purpose=data.get("purpose"), case_number=data.get("case_number"), detail=data.get("purpose_detail")
+            )
+            criteria = serializer.to_criteria().validate()
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        page, size = data["page"], data["page_size"]
+        result = read_search(
+            user=request.user,
+            criteria=criteria,
+            statement=statement,
+            channel=Channel.API,
+            client_address=client_address(request),
+            offset=(page - 1) * size,
+            limit=size,
+        )
+        body = {
+            "count": result.count,
+            "count_capped": result.count_capped,
+            "page": page,
+            "page_size": size,
+            "access_log_id": result.access_log_id,
+            "results": result.results,
+        }
+        return Response(SearchResponseSerializer(body).data)
+
+
+class ReadViewSet(AlprViewSet):
+    """Reads are reached through search; this viewset serves a read's images, under a purpose, logged."""
+
+    queryset = Read.objects.select_related("owner_agency")
+    required_perms = {"image": ("reads.view_read_image",)}
+    serializer_class = serializers.Serializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("purpose", str, required=True),
+            OpenApiParameter("case_number", str, required=True),
+            OpenApiParameter("purpose_detail", str),
+            OpenApiParameter("kind", str, enum=["rear", "plate"]),
+        ],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def image(self, request, pk=None):
+        params = PurposeSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            statement = purpose_validate(
+                purpose=params.validated_data.get("purpose"),
+                case_number=params.validated_data.get("case_number"),
+                detail=params.validated_data.get("purpose_detail"),
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        read = self.get_object()
+        kind = request.query_params.get("kind", "rear")
+        path = read.plate_crop if kind == "plate" else read.image
+        if not path or not default_storage.exists(path):
+            raise Http404(NO_IMAGE)
+        access_log_write(
+            user=request.user,
+            agency=membership_of(request.user).agency,
+            action=AccessAction.IMAGE_VIEW,
+            channel=Channel.API,
+            purpose=statement.purpose,
+            purpose_detail=statement.detail,
+            case_number=statement.case_number,
+            query={"read_id": read.pk, "kind": kind},
+            result_count=1,
+            oldest_result_at=read.captured_at,
+            agencies_searched=[read.owner_agency_id],
+            client_address=client_address(request),
+        )
+        return FileResponse(default_storage.open(path, "rb"), content_type="image/jpeg")
+
+
+class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
+    """Cameras of agencies whose reads the caller may search, with health (online when heard from recently)."""
+
+    queryset = Camera.objects.select_related("agency")
+    serializer_class = CameraSerializer
+    filterset_fields = ["agency", "kind", "is_active"]
+
+
+class EvidenceHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AlprViewSet):
+    """Evidence holds of the caller's agency: held reads survive retention until released."""
+
+    queryset = EvidenceHold.objects.select_related("created_by", "released_by").prefetch_related("items")
+    serializer_class = EvidenceHoldSerializer
+    required_perms = {
+        "list": ("reads.view_evidencehold",),
+        "retrieve": ("reads.view_evidencehold",),
+        "create": ("reads.add_evidencehold",),
+        "release": ("reads.release_evidencehold",),
+    }
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            serializer.instance = hold_place(
+                user=self.request.user,
+                agency=membership_of(self.request.user).agency,
+                case_number=data["case_number"],
+                reason=data["reason"],
+                read_ids=data["read_ids"],
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+
+    @extend_schema(request=HoldReleaseSerializer, responses=EvidenceHoldSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        body = HoldReleaseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            hold = hold_release(hold=self.get_object(), user=request.user, reason=body.validated_data["reason"])
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(EvidenceHoldSerializer(hold).data)
+
+
+class AccessLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
+    """The access log of the caller's agency, for its auditors and agency admins."""
+
+    queryset = AccessLogEntry.objects.all()
+    serializer_class = AccessLogEntrySerializer
+    required_perms = {"list": ("reads.view_accesslogentry",), "retrieve": ("reads.view_accesslogentry",)}
+    filterset_fields = {"at": ["gte", "lt"], "action": ["exact"], "purpose": ["exact"], "username": ["exact"]}
+
+
+class PurgeRunViewSet(mixins.ListModelMixin, AlprViewSet):
+    """Retention purge runs: what was removed, when, and how long it took."""
+
+    queryset = PurgeRun.objects.all()
+    serializer_class = PurgeRunSerializer
+    required_perms = {"list": ("reads.view_purgerun",)}

@@ -1,0 +1,62 @@
+"""Daily partitions of reads_read: created ahead by the scheduler and on demand by ingest, never by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from django.db import connection
+
+_PARTITION_NAME = re.compile(r"^reads_read_p(\d{8})$")
+# Days this process has already seen to exist: ingest asks the database only about a day it has not seen.
+_known_days: set[dt.date] = set()
+
+
+def partition_name(day: dt.date) -> str:
+    return f"reads_read_p{day:%Y%m%d}"
+
+
+def utc_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.UTC).date()
+
+
+def partitions_ensure(days: Iterable[dt.date]) -> None:
+    """Create the partitions of `days` that do not exist yet (idempotent, safe under concurrency)."""
+    missing = sorted(set(days) - _known_days)
+    if not missing:
+        return
+    with connection.cursor() as cursor:
+        for day in missing:
+            cursor.execute("SELECT reads_ensure_partition(%s)", [day])
+    _known_days.update(missing)
+
+
+def partitions_ensure_ahead(*, days_ahead: int = 7, days_behind: int = 2, today: dt.date | None = None) -> list[str]:
+    """The scheduler's job: partitions from a couple of days back to a week ahead always exist."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    days = [today + dt.timedelta(days=offset) for offset in range(-days_behind, days_ahead + 1)]
+    _known_days.difference_update(days)  # ask the database again: a partition may have been dropped meanwhile
+    partitions_ensure(days)
+    return [partition_name(day) for day in days]
+
+
+def partitions_existing() -> list[tuple[str, dt.date]]:
+    """(name, day) of every existing partition, oldest first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'reads_read'::regclass"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    result = []
+    for name in names:
+        match = _PARTITION_NAME.match(name)
+        if match:
+            result.append((name, dt.datetime.strptime(match.group(1), "%Y%m%d").date()))
+    return sorted(result, key=lambda item: item[1])
+
+
+def forget_partition(day: dt.date) -> None:
+    """Called after a partition is dropped, so that this process re-creates it if a read for that day arrives."""
+    _known_days.discard(day)

@@ -1,0 +1,162 @@
+"""Search of plate reads: criteria -> queryset (pure), and the logged search that every channel runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+
+from agencies.access import Scope, agencies_visible_to, membership_of
+
+from .access_log import access_log_write
+from .choices import AccessAction
+from .models import Plate, Read
+from .plates import PlateError, canonical_key, is_wildcard, normalize_plate, wildcard_to_like
+from .purpose import PurposeStatement
+
+WINDOW_REQUIRED = "Give the time window to search (start and end)."
+WINDOW_REVERSED = "The window's end must come after its start."
+WINDOW_TOO_LONG = "A search window spans at most {days} days."
+NEEDS_A_CRITERION = "Give at least one criterion besides the time window: a plate, a vehicle, cameras or an area."
+RADIUS_TOO_LARGE = "The search radius is at most {max} meters."
+FUZZY_NEEDS_PLATE = "OCR-tolerant matching needs a full plate (no wildcards)."
+
+MAX_WINDOW_DAYS = 366
+COUNT_CAP = 10_000
+
+
+@dataclass
+class Near:
+    latitude: float
+    longitude: float
+    radius_m: float
+
+
+@dataclass
+class SearchCriteria:
+    start: dt.datetime | None
+    end: dt.datetime | None
+    plate: str = ""
+    fuzzy: bool = False
+    plate_state: str = ""
+    vehicle_make: str = ""
+    vehicle_model: str = ""
+    vehicle_type: str = ""
+    vehicle_color: str = ""
+    cameras: list[int] = field(default_factory=list)
+    agencies: list[int] = field(default_factory=list)
+    near: Near | None = None
+
+    def validate(self) -> SearchCriteria:
+        errors: dict[str, list[str]] = {}
+        if self.start is None or self.end is None:
+            errors["start"] = [WINDOW_REQUIRED]
+        elif self.end <= self.start:
+            errors["end"] = [WINDOW_REVERSED]
+        elif self.end - self.start > dt.timedelta(days=MAX_WINDOW_DAYS):
+            errors["end"] = [WINDOW_TOO_LONG.format(days=MAX_WINDOW_DAYS)]
+        if self.plate:
+            try:
+                if is_wildcard(self.plate):
+                    wildcard_to_like(self.plate)
+                    if self.fuzzy:
+                        errors["fuzzy"] = [FUZZY_NEEDS_PLATE]
+                else:
+                    self.plate = normalize_plate(self.plate)
+            except PlateError as exc:
+                errors["plate"] = [str(exc)]
+        if self.near and self.near.radius_m > settings.ALPR_SEARCH_RADIUS_MAX_M:
+            errors["near"] = [RADIUS_TOO_LARGE.format(max=settings.ALPR_SEARCH_RADIUS_MAX_M)]
+        vehicle = (self.vehicle_make, self.vehicle_model, self.vehicle_type, self.vehicle_color)
+        if not (self.plate or any(vehicle) or self.cameras or self.near):
+            errors.setdefault("non_field_errors", []).append(NEEDS_A_CRITERION)
+        if errors:
+            raise ValidationError(errors)
+        return self
+
+    def as_log(self) -> dict:
+        """The data elements used to query, as the access log records them."""
+        data = asdict(self)
+        data["start"] = self.start.isoformat() if self.start else None
+        data["end"] = self.end.isoformat() if self.end else None
+        return {key: value for key, value in data.items() if value not in ("", [], None, False)}
+
+
+def search_queryset(*, user, criteria: SearchCriteria):
+    """The reads matching `criteria` that `user` may see, newest first. No side effects."""
+    qs = Read.objects.visible_to(user).in_window(criteria.start, criteria.end)
+    if criteria.agencies:
+        qs = qs.filter(owner_agency_id__in=criteria.agencies)
+    if criteria.plate:
+        if is_wildcard(criteria.plate):
+            # Trigram search over distinct plates, then an index lookup per matching plate (docs/benchmarks.md).
+            like = wildcard_to_like(criteria.plate)
+            qs = qs.filter(plate__in=Plate.objects.filter(plate__like=like).values("plate"))
+        elif criteria.fuzzy:
+            qs = qs.filter(plate__in=Plate.objects.filter(canonical=canonical_key(criteria.plate)).values("plate"))
+        else:
+            qs = qs.filter(plate=criteria.plate)
+    if criteria.plate_state:
+        qs = qs.filter(plate_state=criteria.plate_state.upper())
+    for name in ("vehicle_make", "vehicle_model", "vehicle_type", "vehicle_color"):
+        value = getattr(criteria, name)
+        if value:
+            qs = qs.filter(**{f"{name}__iexact": value})
+    if criteria.cameras:
+        qs = qs.filter(camera_id__in=criteria.cameras)
+    if criteria.near:
+        point = Point(criteria.near.longitude, criteria.near.latitude, srid=4326)
+        qs = qs.near(point, criteria.near.radius_m)
+    return qs.select_related("camera", "owner_agency").order_by("-captured_at", "-id")
+
+
+@dataclass
+class SearchPage:
+    results: list[Read]
+    count: int
+    count_capped: bool
+    access_log_id: int
+
+
+def read_search(
+    *,
+    user,
+    criteria: SearchCriteria,
+    statement: PurposeStatement,
+    channel: str,
+    client_address: str | None,
+    offset: int = 0,
+    limit: int = 50,
+    action: str = AccessAction.SEARCH,
+) -> SearchPage:
+    """Run a search and write its one access-log row (only once the search has run)."""
+    criteria.validate()
+    qs = search_queryset(user=user, criteria=criteria)
+    results = list(qs[offset : offset + limit])
+    if offset == 0 and len(results) < limit:
+        count = len(results)
+    else:
+        count = qs.order_by()[: COUNT_CAP + 1].count()
+    searched = set(agencies_visible_to(user, Scope.SEARCH))
+    if criteria.agencies:
+        searched &= set(criteria.agencies)
+    entry = access_log_write(
+        user=user,
+        agency=membership_of(user).agency,
+        action=action,
+        channel=channel,
+        purpose=statement.purpose,
+        purpose_detail=statement.detail,
+        case_number=statement.case_number,
+        query=criteria.as_log(),
+        result_count=min(count, COUNT_CAP),
+        oldest_result_at=min((read.captured_at for read in results), default=None),
+        agencies_searched=searched,
+        client_address=client_address,
+    )
+    return SearchPage(
+        results=results, count=min(count, COUNT_CAP), count_capped=count > COUNT_CAP, access_log_id=entry.pk
+    )

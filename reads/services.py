@@ -1,0 +1,328 @@
+"""Writes of the reads app: ingest, camera health and moves, evidence holds, the retention purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+
+from .models import Camera, CameraMove, EvidenceHold, EvidenceHoldItem, PurgeRun, Read
+from .partitions import forget_partition, partitions_ensure, partitions_existing, utc_day
+from .plates import canonical_key
+from .types import IngestedRead
+from .validation import CameraInfo, ReadInput, validate_items
+
+BATCH_TOO_LARGE = "A batch holds at most {limit} reads; this one has {count}."
+BATCH_EMPTY = "The batch holds no reads."
+HOLD_NO_READS = "Name at least one read to hold."
+HOLD_READS_NOT_FOUND = "These reads are not your agency's or do not exist: {ids}."
+HOLD_ALREADY_RELEASED = "This hold was already released."
+RELEASE_NEEDS_REASON = "Say why the hold is released."
+
+MAX_BATCH = 1000
+NO_PARTITION_SQLSTATE = "23514"  # "no partition of relation ... found for row"
+
+
+class IngestValidationError(Exception):
+    """The batch was refused as a whole; `errors` lists each bad item and why. Nothing was stored."""
+
+    def __init__(self, errors: list[dict], message: str = "Some reads are invalid; nothing was stored."):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+@dataclass
+class IngestResult:
+    received: int
+    stored: int
+    duplicates: int
+    reads: list[IngestedRead] = field(default_factory=list)
+    alerts: int = 0
+
+
+_INSERT_READS = """
+WITH input AS (
+    SELECT * FROM unnest(
+        %(camera_id)s::bigint[], %(captured_at)s::timestamptz[], %(plate)s::text[], %(plate_state)s::text[],
+        %(plate_kind)s::text[], %(confidence)s::float8[], %(candidates)s::jsonb[], %(vehicle_make)s::text[],
+        %(vehicle_model)s::text[], %(vehicle_type)s::text[], %(vehicle_color)s::text[], %(direction)s::text[],
+        %(heading)s::int[], %(latitude)s::float8[], %(longitude)s::float8[], %(image)s::text[],
+        %(plate_crop)s::text[], %(source_id)s::text[]
+    ) AS t(camera_id, captured_at, plate, plate_state, plate_kind, confidence, candidates, vehicle_make,
+           vehicle_model, vehicle_type, vehicle_color, direction, heading, latitude, longitude, image,
+           plate_crop, source_id)
+)
+INSERT INTO reads_read (
+    owner_agency_id, camera_id, captured_at, received_at, plate, plate_state, plate_kind, confidence, candidates,
+    vehicle_make, vehicle_model, vehicle_type, vehicle_color, direction, heading, location, own_location, image,
+    plate_crop, source, source_id, recognition_job_id
+)
+SELECT %(agency_id)s, i.camera_id, i.captured_at, now(), i.plate, i.plate_state, i.plate_kind, i.confidence,
+       i.candidates, i.vehicle_make, i.vehicle_model, i.vehicle_type, i.vehicle_color, i.direction, i.heading,
+       CASE WHEN i.longitude IS NULL THEN c.location
+            ELSE ST_SetSRID(ST_MakePoint(i.longitude, i.latitude), 4326)::geography END,
+       i.longitude IS NOT NULL, i.image, i.plate_crop, %(source)s, i.source_id, %(recognition_job_id)s
+FROM input i LEFT JOIN reads_camera c ON c.id = i.camera_id
+ON CONFLICT (owner_agency_id, source_id, captured_at) DO NOTHING
+RETURNING id, source_id
+"""
+
+_INSERT_PLATES = """
+INSERT INTO reads_plate (plate, canonical)
+SELECT * FROM unnest(%s::text[], %s::text[])
+ON CONFLICT (plate) DO NOTHING
+"""
+
+
+def _camera_infos(agency: Agency) -> dict[int, CameraInfo]:
+    return {
+        row[0]: CameraInfo(*row) for row in Camera.objects.filter(agency=agency).values_list("id", "kind", "is_active")
+    }
+
+
+def _store_file(agency: Agency, captured_at: dt.datetime, source_id: str, suffix: str, data: bytes) -> str:
+    # Paths come from a hash, never from caller text, so no caller can name a path.
+    digest = hashlib.sha256(f"{agency.pk}:{source_id}".encode()).hexdigest()[:32]
+    path = f"reads/{agency.pk}/{captured_at:%Y/%m/%d}/{digest}-{suffix}.jpg"
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    return default_storage.save(path, ContentFile(data))
+
+
+def read_ingest(
+    *,
+    agency: Agency,
+    items: Sequence,
+    source: str,
+    images: Mapping[str, bytes] | None = None,
+    plate_crops: Mapping[str, bytes] | None = None,
+    recognition_job_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """The one ingest path for every source (batch API, OpenALPR agent, recognition, import).
+
+    Validates the whole batch first (all-or-nothing), stores the reads in one multi-row statement, records their
+    plates in the plate index, and runs hotlist matching in the same transaction, so an alert exists exactly when
+    its read does. Idempotent on (agency, source_id, captured_at): a replayed batch stores nothing twice.
+    `images` and `plate_crops` map source_id -> JPEG bytes (internal callers only).
+    """
+    if not items:
+        raise IngestValidationError([], BATCH_EMPTY)
+    if len(items) > MAX_BATCH:
+        raise IngestValidationError([], BATCH_TOO_LARGE.format(limit=MAX_BATCH, count=len(items)))
+    now = now or timezone.now()
+    oldest_allowed = now - dt.timedelta(days=agency.retention_days)
+    reads, errors = validate_items(items, cameras=_camera_infos(agency), now=now, oldest_allowed=oldest_allowed)
+    if errors:
+        raise IngestValidationError(errors)
+    for read in reads:
+        if images and read.source_id in images:
+            read.image = _store_file(agency, read.captured_at, read.source_id, "rear", images[read.source_id])
+        if plate_crops and read.source_id in plate_crops:
+            read.plate_crop = _store_file(
+                agency, read.captured_at, read.source_id, "plate", plate_crops[read.source_id]
+            )
+    days = {utc_day(read.captured_at) for read in reads}
+    # Partition DDL runs before the ingest transaction, so that a long batch never holds its locks.
+    partitions_ensure(days)
+    try:
+        stored, alerts = _store(agency, reads, source, recognition_job_id, now)
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != NO_PARTITION_SQLSTATE:
+            raise
+        # A partition this process believed in is gone (dropped by the purge, or created in a transaction
+        # that rolled back): ask the database again and retry once.
+        for day in days:
+            forget_partition(day)
+        partitions_ensure(days)
+        stored, alerts = _store(agency, reads, source, recognition_job_id, now)
+    return IngestResult(
+        received=len(items), stored=len(stored), duplicates=len(reads) - len(stored), reads=stored, alerts=alerts
+    )
+
+
+@transaction.atomic
+def _store(agency, reads, source, recognition_job_id, now) -> tuple[list[IngestedRead], int]:
+    stored = _insert(agency, reads, source, recognition_job_id)
+    alerts = _match(stored)
+    Camera.objects.filter(id__in={read.camera_id for read in reads}).update(last_heartbeat_at=now)
+    return stored, alerts
+
+
+def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job_id: int | None) -> list[IngestedRead]:
+    columns = {
+        name: [getattr(read, name) for read in reads]
+        for name in (
+            "camera_id", "captured_at", "plate", "plate_state", "plate_kind", "confidence", "vehicle_make",
+            "vehicle_model", "vehicle_type", "vehicle_color", "direction", "heading", "latitude", "longitude",
+            "image", "plate_crop", "source_id",
+        )
+    }  # fmt: skip
+    columns["candidates"] = [json.dumps(read.candidates) for read in reads]
+    plates = sorted({read.plate for read in reads})  # sorted: concurrent batches lock index keys in one order
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_READS,
+            {**columns, "agency_id": agency.pk, "source": source, "recognition_job_id": recognition_job_id},
+        )
+        returned = cursor.fetchall()
+        cursor.execute(_INSERT_PLATES, [plates, [canonical_key(plate) for plate in plates]])
+    by_source = {read.source_id: read for read in reads}
+    return [
+        IngestedRead(
+            id=read_id,
+            owner_agency_id=agency.pk,
+            camera_id=(read := by_source[source_id]).camera_id,
+            captured_at=read.captured_at,
+            plate=read.plate,
+            plate_state=read.plate_state,
+            candidates=tuple(candidate["plate"] for candidate in read.candidates if candidate["plate"] != read.plate),
+            image=read.image,
+            source=source,
+        )
+        for read_id, source_id in returned
+    ]
+
+
+def _match(stored: list[IngestedRead]) -> int:
+    if not stored:
+        return 0
+    from hotlists.matching import match_ingested_reads
+
+    return len(match_ingested_reads(stored))
+
+
+def camera_heartbeat(*, camera_ids: Sequence[int], at: dt.datetime | None = None) -> int:
+    return Camera.objects.filter(id__in=camera_ids).update(last_heartbeat_at=at or timezone.now())
+
+
+@transaction.atomic
+def camera_move(*, camera: Camera, location: Point | None, heading: int | None, moved_by, reason: str = "") -> Camera:
+    """Move a camera and keep the move as history (a camera moved for a crime trend and back keeps both stays).
+    The first move also records where the camera stood before, so that area searches find its older reads."""
+    if not camera.moves.exists():
+        before = Camera.objects.get(pk=camera.pk)
+        CameraMove.objects.create(
+            camera=camera,
+            location=before.location,
+            heading=before.heading,
+            moved_at=camera.created_at,
+            reason="Position before the first recorded move",
+        )
+    camera.location = location
+    camera.heading = heading
+    camera.full_clean()
+    camera.save(update_fields=["location", "heading"])
+    CameraMove.objects.create(camera=camera, location=location, heading=heading, moved_by=moved_by, reason=reason)
+    return camera
+
+
+@transaction.atomic
+def hold_place(*, user, agency: Agency, case_number: str, reason: str, read_ids: Sequence[int]) -> EvidenceHold:
+    """Keep reads of the user's own agency past retention for a case. The owner's retention governs its reads, so
+    a partner asks the owner agency to hold them."""
+    if not read_ids:
+        raise ValidationError(HOLD_NO_READS)
+    found = dict(Read.objects.filter(owner_agency=agency, id__in=set(read_ids)).values_list("id", "captured_at"))
+    missing = sorted(set(read_ids) - set(found))
+    if missing:
+        raise ValidationError(HOLD_READS_NOT_FOUND.format(ids=", ".join(map(str, missing))))
+    hold = EvidenceHold(agency=agency, case_number=case_number, reason=reason, created_by=user)
+    hold.full_clean()
+    hold.save()
+    EvidenceHoldItem.objects.bulk_create(
+        [
+            EvidenceHoldItem(hold=hold, read_id=read_id, captured_at=captured_at)
+            for read_id, captured_at in found.items()
+        ]
+    )
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, hold: EvidenceHold, user, reason: str) -> EvidenceHold:
+    hold = EvidenceHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        raise ValidationError(HOLD_ALREADY_RELEASED)
+    if not reason.strip():
+        raise ValidationError(RELEASE_NEEDS_REASON)
+    hold.released_at = timezone.now()
+    hold.released_by = user
+    hold.release_reason = reason
+    hold.save(update_fields=["released_at", "released_by", "release_reason"])
+    return hold
+
+
+def _held_read_ids(day_start: dt.datetime, day_end: dt.datetime) -> list[int]:
+    return list(
+        EvidenceHoldItem.objects.filter(
+            hold__released_at__isnull=True, captured_at__gte=day_start, captured_at__lt=day_end
+        ).values_list("read_id", flat=True)
+    )
+
+
+def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
+    """Remove reads past their owner agency's retention, never held ones, and record the run.
+
+    A day partition past every agency's retention and holding no held read is dropped whole: its cost does not
+    depend on the table's size. Otherwise expired rows of that day are deleted per agency (cost in proportion to
+    what is removed). The access log is another table and is never touched.
+    """
+    started = time.monotonic()
+    now = now or timezone.now()
+    run = PurgeRun.objects.create(started_at=now)
+    retention = dict(Agency.objects.values_list("id", "retention_days"))
+    longest = max(retention.values(), default=30)
+    removed: dict[str, int] = {}
+    dropped: list[str] = []
+    kept = 0
+    for name, day in partitions_existing():
+        day_start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+        day_end = day_start + dt.timedelta(days=1)
+        due = {aid: now - dt.timedelta(days=days) for aid, days in retention.items()}
+        due = {aid: cutoff for aid, cutoff in due.items() if cutoff > day_start}
+        if not due:
+            continue
+        table = connection.ops.quote_name(name)  # a name read from pg_class, not caller input
+        with transaction.atomic(), connection.cursor() as cursor:
+            held = _held_read_ids(day_start, day_end)
+            cursor.execute(f"SELECT owner_agency_id, count(*) FROM {table} GROUP BY owner_agency_id")  # noqa: S608
+            counts = dict(cursor.fetchall())
+            if not held and day_end <= now - dt.timedelta(days=longest):
+                cursor.execute(f"DROP TABLE {table}")
+                forget_partition(day)
+                dropped.append(name)
+                for aid, count in counts.items():
+                    removed[str(aid)] = removed.get(str(aid), 0) + count
+                continue
+            for aid, cutoff in due.items():
+                if aid not in counts:
+                    continue
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE owner_agency_id = %s AND captured_at < %s AND id <> ALL(%s)",  # noqa: S608
+                    [aid, cutoff, held],
+                )
+                if cursor.rowcount:
+                    removed[str(aid)] = removed.get(str(aid), 0) + cursor.rowcount
+            kept += len(held)
+    run.finished_at = timezone.now()
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    run.removed_by_agency = removed
+    run.removed_total = sum(removed.values())
+    run.partitions_dropped = dropped
+    run.kept_for_holds = kept
+    run.save()
+    return run

@@ -1,0 +1,16 @@
+"""Scheduled jobs of the reads app (see CELERY_BEAT_SCHEDULE)."""
+
+from celery import shared_task
+
+from .partitions import partitions_ensure_ahead
+from .services import read_purge_expired
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def ensure_partitions() -> list[str]:
+    return partitions_ensure_ahead()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def purge_expired_reads() -> int:
+    return read_purge_expired().pk

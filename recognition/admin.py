@@ -1,0 +1,74 @@
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from agencies.access import membership_of
+from common.admin import AgencyScopedAdmin
+from reads.models import Camera
+
+from .models import RecognitionJob
+from .services import job_create
+from .uploads import UploadRejected
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleImageField, self).clean(item, initial) for item in files if item]
+
+
+class UploadForm(forms.Form):
+    camera = forms.ModelChoiceField(queryset=Camera.objects.none())
+    captured_at = forms.DateTimeField(required=False, help_text="Leave empty to use each image's EXIF time.")
+    images = MultipleImageField(widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
+
+
+@admin.register(RecognitionJob)
+class RecognitionJobAdmin(AgencyScopedAdmin):
+    list_display = ["id", "original_name", "camera", "status", "read_count", "total_ms", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in RecognitionJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="recognition_job_upload")
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request):
+        if not request.user.has_perm("recognition.add_recognitionjob"):
+            return redirect("admin:index")
+        membership = membership_of(request.user)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        cameras = (
+            Camera.objects.all() if request.user.is_superuser else Camera.objects.filter(agency_id=membership.agency_id)
+        )
+        form.fields["camera"].queryset = cameras
+        if request.method == "POST" and form.is_valid():
+            created = 0
+            for upload in form.cleaned_data["images"]:
+                try:
+                    _, is_new = job_create(
+                        user=request.user,
+                        camera=form.cleaned_data["camera"],
+                        data=upload.read(),
+                        name=upload.name,
+                        captured_at=form.cleaned_data["captured_at"],
+                    )
+                    created += is_new
+                except UploadRejected as exc:
+                    self.message_user(request, f"{upload.name}: {exc}", messages.ERROR)
+            self.message_user(request, f"{created} image(s) queued for recognition.", messages.SUCCESS)
+            return redirect("admin:recognition_recognitionjob_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Upload images for recognition"}
+        return TemplateResponse(request, "admin/recognition/upload.html", context)

@@ -1,0 +1,183 @@
+"""Licence-plate detector: the YOLOv8 plate model shipped in the PyPI package ``fastanpr``.
+
+The ``.pt`` weights are converted once (offline, ~1 s, via ultralytics) to ONNX in a cache
+folder and then run with onnxruntime, with our own letterbox / decode / NMS in numpy: no torch
+at inference time, and rectangular inputs (a 16:9 photo at 640 is 640x384, not 640x640).
+If the conversion is impossible the ultralytics model is used directly (slower).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import EngineError
+
+
+def default_weights_path() -> str:
+    """Path of ``best.pt`` inside the installed ``fastanpr`` package (the package is not imported)."""
+    spec = importlib.util.find_spec("fastanpr")
+    if spec is None:
+        raise EngineError(
+            "plate detector weights not found: the PyPI package 'fastanpr' is not installed "
+            "(pip install --no-deps fastanpr) and no weights_path was given"
+        )
+    folders = [Path(p) for p in (spec.submodule_search_locations or [])]
+    if not folders and spec.origin:
+        folders = [Path(spec.origin).parent]
+    for folder in folders:
+        found = sorted(folder.rglob("*.pt"))
+        best = [p for p in found if p.name == "best.pt"] or found
+        if best:
+            return str(best[0])
+    raise EngineError(f"no .pt weights file inside the fastanpr package folder(s) {[str(f) for f in folders]}")
+
+
+def cache_dir() -> Path:
+    d = os.environ.get("RECOGNITION_ENGINE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "recognition-engine"
+    )
+    return Path(d)
+
+
+@dataclass
+class Detection:
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2 in image pixels
+    confidence: float
+
+
+def _nms(boxes: np.ndarray, scores: np.ndarray, iou_thr: float) -> list[int]:
+    order = scores.argsort()[::-1]
+    keep = []
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    while order.size:
+        i = order[0]
+        keep.append(int(i))
+        xx1 = np.maximum(boxes[i, 0], boxes[order[1:], 0])
+        yy1 = np.maximum(boxes[i, 1], boxes[order[1:], 1])
+        xx2 = np.minimum(boxes[i, 2], boxes[order[1:], 2])
+        yy2 = np.minimum(boxes[i, 3], boxes[order[1:], 3])
+        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
+        iou = inter / (areas[i] + areas[order[1:]] - inter + 1e-9)
+        order = order[1:][iou < iou_thr]
+    return keep
+
+
+class PlateDetector:
+    """YOLO plate detector. ``detect(bgr) -> list[Detection]`` sorted by confidence."""
+
+    def __init__(
+        self,
+        weights_path: str | None = None,
+        *,
+        imgsz: int = 640,
+        conf: float = 0.1,
+        iou: float = 0.5,
+        threads: int | None = None,
+        max_det: int = 20,
+    ):
+        self.weights_path = str(weights_path or default_weights_path())
+        if not Path(self.weights_path).is_file():
+            raise EngineError(f"plate detector weights not found: {self.weights_path}")
+        self.imgsz, self.conf, self.iou, self.max_det = imgsz, conf, iou, max_det
+        self.session = None
+        self._yolo = None
+        if self.weights_path.endswith(".onnx"):
+            onnx_path = Path(self.weights_path)
+        else:
+            onnx_path = self._onnx_from_pt(Path(self.weights_path))
+        if onnx_path is not None:
+            import onnxruntime as ort
+
+            so = ort.SessionOptions()
+            if threads:
+                so.intra_op_num_threads = threads
+            so.log_severity_level = 3
+            self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+            self.input_name = self.session.get_inputs()[0].name
+        else:  # pragma: no cover - fallback
+            os.environ.setdefault("YOLO_OFFLINE", "1")
+            from ultralytics import YOLO
+
+            self._yolo = YOLO(self.weights_path, task="detect")
+        self.backend = "onnxruntime" if self.session is not None else "ultralytics"
+
+    @staticmethod
+    def _onnx_from_pt(pt: Path) -> Path | None:
+        digest = hashlib.sha256(pt.read_bytes()).hexdigest()[:16]
+        target = cache_dir() / f"plate-det-{digest}.onnx"
+        if target.is_file():
+            return target
+        try:
+            os.environ.setdefault("YOLO_OFFLINE", "1")
+            import shutil
+            import tempfile
+
+            from ultralytics import YOLO
+
+            with tempfile.TemporaryDirectory() as tmp:
+                src = Path(tmp) / "plate.pt"
+                shutil.copyfile(pt, src)
+                out = YOLO(str(src), task="detect").export(
+                    format="onnx", dynamic=True, simplify=False, imgsz=640, verbose=False
+                )
+                target.parent.mkdir(parents=True, exist_ok=True)
+                part = target.with_suffix(f".{os.getpid()}.part")
+                shutil.copyfile(out, part)
+                os.replace(part, target)
+            return target
+        except Exception:  # noqa: BLE001 - any export problem -> ultralytics fallback
+            return None
+
+    def _letterbox(self, img: np.ndarray, imgsz: int):
+        import cv2
+
+        h, w = img.shape[:2]
+        r = min(imgsz / h, imgsz / w)
+        nh, nw = int(round(h * r)), int(round(w * r))
+        # rectangular input: pad only up to a multiple of 32
+        H, W = int(np.ceil(nh / 32) * 32), int(np.ceil(nw / 32) * 32)
+        resized = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nh, nw) != (h, w) else img
+        top, left = (H - nh) // 2, (W - nw) // 2
+        canvas = np.full((H, W, 3), 114, dtype=np.uint8)
+        canvas[top : top + nh, left : left + nw] = resized
+        x = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
+        return np.ascontiguousarray(x), r, left, top
+
+    def detect(self, img: np.ndarray, imgsz: int | None = None, conf: float | None = None) -> list[Detection]:
+        imgsz = imgsz or self.imgsz
+        conf = self.conf if conf is None else conf
+        h, w = img.shape[:2]
+        if self.session is None:  # pragma: no cover
+            res = self._yolo.predict(img, imgsz=imgsz, conf=conf, iou=self.iou, verbose=False)[0]
+            out = [
+                Detection(tuple(int(round(v)) for v in b), float(c))
+                for b, c in zip(res.boxes.xyxy.cpu().numpy(), res.boxes.conf.cpu().numpy())
+            ]
+            return sorted(out, key=lambda d: -d.confidence)[: self.max_det]
+        x, r, left, top = self._letterbox(img, imgsz)
+        pred = self.session.run(None, {self.input_name: x})[0][0]  # (4+nc, N)
+        pred = pred.T
+        scores = pred[:, 4:].max(axis=1)
+        m = scores >= conf
+        if not m.any():
+            return []
+        p, s = pred[m], scores[m]
+        cx, cy, bw, bh = p[:, 0], p[:, 1], p[:, 2], p[:, 3]
+        boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+        boxes[:, [0, 2]] = (boxes[:, [0, 2]] - left) / r
+        boxes[:, [1, 3]] = (boxes[:, [1, 3]] - top) / r
+        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
+        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
+        keep = _nms(boxes, s, self.iou)[: self.max_det]
+        out = []
+        for i in keep:
+            b = tuple(int(round(v)) for v in boxes[i])
+            if b[2] - b[0] >= 4 and b[3] - b[1] >= 3:
+                out.append(Detection(b, float(s[i])))
+        return out

@@ -1,0 +1,183 @@
+"""Plate OCR: read the registration from a plate crop.
+
+Two readers with the same interface ``read(crops) -> list[list[list[(char, prob)]]]`` (one
+list of per-character alternatives per crop):
+
+* ``CRNNReader``  -- the project's own small CRNN/CTC plate model (``models/plate_ocr.onnx``,
+  trained by ``tools/train_ocr.py``) that reads the whole plate crop and ignores state names
+  and slogans by itself.  Default.
+* ``RapidRecReader`` -- RapidOCR's general English/Chinese *recognition* model applied to the
+  central band of the plate (no text detection).  Fallback when the CRNN weights are absent.
+
+The network definition (``build_crnn``) lives here so that training and inference share it;
+torch is only needed for training (inference runs through onnxruntime).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+BLANK = 0  # CTC blank index; class i+1 is CHARSET[i]
+INPUT_H, INPUT_W = 48, 128
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_CRNN_PATH = MODELS_DIR / "plate_ocr.onnx"
+
+Alternatives = list[tuple[str, float]]
+
+
+def build_crnn(num_classes: int = len(CHARSET) + 1):
+    """Small CRNN: 6 conv layers (48x128 grey input -> 1x32 feature columns) + BiGRU + linear."""
+    from torch import nn
+
+    def block(cin, cout, k=3, p=1):
+        return [nn.Conv2d(cin, cout, k, padding=p, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    class PlateCRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                *block(1, 32),
+                nn.MaxPool2d(2),  # 24x64
+                *block(32, 64),
+                nn.MaxPool2d(2),  # 12x32
+                *block(64, 96),
+                *block(96, 96),
+                nn.MaxPool2d((2, 1)),  # 6x32
+                *block(96, 128),
+                nn.MaxPool2d((2, 1)),  # 3x32
+                *block(128, 192, k=(3, 1), p=0),  # 1x32
+                nn.Dropout(0.1),
+            )
+            self.rnn = nn.GRU(192, 96, bidirectional=True, batch_first=True)
+            self.head = nn.Linear(192, num_classes)
+
+        def forward(self, x):  # x: N,1,48,128 in [-1,1]
+            f = self.features(x).squeeze(2).permute(0, 2, 1)  # N,T,C
+            f, _ = self.rnn(f)
+            return self.head(f)  # N,T,K logits
+
+    return PlateCRNN()
+
+
+def preprocess(crop_bgr: np.ndarray) -> np.ndarray:
+    """Plate crop (BGR or grey uint8) -> float32 1x48x128 in [-1, 1]."""
+    import cv2
+
+    g = crop_bgr if crop_bgr.ndim == 2 else cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY)
+    interp = cv2.INTER_AREA if g.shape[1] > INPUT_W else cv2.INTER_CUBIC
+    g = cv2.resize(g, (INPUT_W, INPUT_H), interpolation=interp).astype(np.float32)
+    # per-crop contrast stretch (robust to dark/over-exposed plates)
+    lo, hi = np.percentile(g, 2), np.percentile(g, 98)
+    g = (g - lo) / max(hi - lo, 16.0)
+    g = np.clip(g, 0.0, 1.0) * 2.0 - 1.0
+    return g[None]
+
+
+def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def ctc_alternatives(probs: np.ndarray, charset: str, blank: int = 0, top: int = 3) -> list[Alternatives]:
+    """Greedy CTC decode of a T x K probability matrix, returning for each emitted character the
+    top alternatives (char, prob) at the frame where that character was most confident;
+    alternative probabilities are renormalised without the blank."""
+    best = probs.argmax(axis=1)
+    out: list[Alternatives] = []
+    t, T = 0, len(best)
+    while t < T:
+        k = best[t]
+        if k == blank:
+            t += 1
+            continue
+        t2 = t
+        while t2 + 1 < T and best[t2 + 1] == k:
+            t2 += 1
+        frame = t + int(np.argmax(probs[t : t2 + 1, k]))
+        p = probs[frame].copy()
+        p[blank] = 0.0
+        s = p.sum()
+        p = p / s if s > 0 else p
+        # the emitted char's own confidence also accounts for the blank competing with it
+        order = np.argsort(-p)[:top]
+        alts = [(charset[i - 1], float(p[i])) for i in order if i != blank]
+        conf = float(probs[frame, k])
+        alts = [(c, (pp * conf / max(p[k], 1e-9)) if c == charset[k - 1] else pp * conf) for c, pp in alts]
+        out.append(alts)
+        t = t2 + 1
+    return out
+
+
+class CRNNReader:
+    """The project's plate CRNN run by onnxruntime."""
+
+    name = "crnn"
+
+    def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None):
+        import onnxruntime as ort
+
+        path = Path(model_path) if model_path else DEFAULT_CRNN_PATH
+        if not path.is_file():
+            from . import EngineError
+
+            raise EngineError(f"plate OCR model not found: {path} (train it with tools/train_ocr.py)")
+        so = ort.SessionOptions()
+        if threads:
+            so.intra_op_num_threads = threads
+        so.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        self.input_name = self.session.get_inputs()[0].name
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[list[Alternatives]]:
+        if not len(crops):
+            return []
+        batch = np.stack([preprocess(c) for c in crops]).astype(np.float32)
+        logits = self.session.run(None, {self.input_name: batch})[0]
+        probs = _softmax(logits, axis=-1)
+        return [ctc_alternatives(p, CHARSET, BLANK) for p in probs]
+
+
+class RapidRecReader:
+    """RapidOCR's recognition model only, on the central band of the plate crop."""
+
+    name = "rapidocr-rec"
+
+    def __init__(self):
+        try:
+            import rapidocr_onnxruntime
+            import yaml
+            from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer  # type: ignore
+        except ImportError as e:  # pragma: no cover
+            from . import EngineError
+
+            raise EngineError("rapidocr-onnxruntime is not installed") from e
+        pkg = Path(rapidocr_onnxruntime.__file__).parent
+        cfg = yaml.safe_load((pkg / "config.yaml").read_text())["Rec"]
+        cfg["model_path"] = str(pkg / cfg["model_path"])
+        cfg.setdefault("use_cuda", False)
+        self.rec = TextRecognizer(cfg)
+
+    @staticmethod
+    def _band(crop: np.ndarray) -> np.ndarray:
+        h = crop.shape[0]
+        return crop[int(h * 0.18) : int(h * 0.86)]
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[list[Alternatives]]:
+        from .plates import normalize
+
+        if not len(crops):
+            return []
+        bands = [self._band(c) for c in crops]
+        res = self.rec(bands)
+        res = res[0] if isinstance(res, tuple) else res
+        out = []
+        for text, score in res:
+            t = normalize(text)
+            out.append([[(ch, float(score) ** (1.0 / max(len(t), 1)))] for ch in t])
+        return out

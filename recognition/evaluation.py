@@ -1,0 +1,202 @@
+"""Accuracy/speed evaluation of a plate recognizer on a labelled set of photos.
+
+Pure Python (no Django): a management command or ``tools/eval_recognition.py`` wraps it.
+
+The labels file is a TSV, one image per line::
+
+    image  x  y  width  height  plate
+
+with the images in the same folder.  For every image the recognizer is run once on the decoded
+BGR array (decoding is not timed) and:
+
+* ``detect``  -- some reading's box has IoU >= 0.3 with the labelled box;
+* ``exact``   -- the reading matched to the labelled box (highest IoU, >= 0.3) has a top plate
+  equal to the label (both normalised to A-Z0-9);
+* ``within1`` -- the same reading is at Levenshtein distance <= 1 from the label;
+* ``ms``      -- wall-clock time of ``recognizer.recognize(image)`` (detection + OCR + post-processing).
+
+A plate that is not detected counts as wrong for ``exact`` and ``within1``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+IOU_THRESHOLD = 0.3
+
+
+def normalize_plate(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+
+
+def levenshtein(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    if not a:
+        return len(b)
+    if not b:
+        return len(a)
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def iou(a: Iterable[float], b: Iterable[float]) -> float:
+    ax1, ay1, ax2, ay2 = a
+    bx1, by1, bx2, by2 = b
+    iw = max(0.0, min(ax2, bx2) - max(ax1, bx1))
+    ih = max(0.0, min(ay2, by2) - max(ay1, by1))
+    inter = iw * ih
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class LabelledImage:
+    image: str
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2
+    plate: str
+
+
+@dataclass
+class ImageResult:
+    image: str
+    label: str
+    read: str | None  # top plate of the matched reading, None when not detected
+    detected: bool
+    exact: bool
+    within1: bool
+    ms: float
+    iou: float
+    candidates: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class EvalReport:
+    results: list[ImageResult]
+
+    @property
+    def images(self) -> int:
+        return len(self.results)
+
+    def _rate(self, attr: str) -> float:
+        if not self.results:
+            return 0.0
+        return sum(bool(getattr(r, attr)) for r in self.results) / len(self.results)
+
+    @property
+    def detect(self) -> float:
+        return self._rate("detected")
+
+    @property
+    def exact(self) -> float:
+        return self._rate("exact")
+
+    @property
+    def within1(self) -> float:
+        return self._rate("within1")
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(r.ms for r in self.results) if self.results else 0.0
+
+    @property
+    def mistakes(self) -> list[ImageResult]:
+        return [r for r in self.results if not r.exact]
+
+    def result_line(self) -> str:
+        return (
+            f"RESULT images={self.images} detect={self.detect:.3f} exact={self.exact:.3f} "
+            f"within1={self.within1:.3f} median_ms={self.median_ms:.0f}"
+        )
+
+    def mistakes_text(self) -> str:
+        lines = []
+        for r in self.mistakes:
+            if not r.detected:
+                lines.append(f"{r.image}\tlabel={r.label}\tNOT DETECTED")
+            else:
+                alts = ",".join(c for c, _ in r.candidates[:4])
+                lines.append(f"{r.image}\tlabel={r.label}\tread={r.read}\tiou={r.iou:.2f}\tcands={alts}")
+        return "\n".join(lines)
+
+
+def read_labels(labels_path: str | Path) -> list[LabelledImage]:
+    path = Path(labels_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"labels file not found: {path}")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) < 6:
+            parts = line.split()
+        if len(parts) < 6:
+            raise ValueError(f"{path}:{n}: expected 'image x y width height plate', got {line!r}")
+        name, x, y, w, h, plate = parts[0], *map(lambda v: int(float(v)), parts[1:5]), parts[5]
+        items.append(LabelledImage(name, (x, y, x + w, y + h), normalize_plate(plate)))
+    return items
+
+
+def _load_bgr(path: Path):
+    import cv2  # local import: keeps this module importable without OpenCV
+    import numpy as np
+
+    data = np.fromfile(str(path), dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if img is None:
+        raise ValueError(f"cannot decode image {path}")
+    return img
+
+
+def evaluate(
+    labels_path: str | Path,
+    *,
+    recognizer: Any,
+    limit: int | None = None,
+    progress: Callable[[ImageResult], None] | None = None,
+) -> EvalReport:
+    """Run ``recognizer.recognize`` on every labelled image and score it (see module doc)."""
+    labels_path = Path(labels_path)
+    items = read_labels(labels_path)
+    if limit is not None:
+        items = items[:limit]
+    results = []
+    for item in items:
+        image = _load_bgr(labels_path.parent / item.image)
+        t0 = time.perf_counter()
+        readings = recognizer.recognize(image)
+        ms = (time.perf_counter() - t0) * 1000.0
+        best, best_iou = None, 0.0
+        for r in readings:
+            v = iou(r.box, item.box)
+            if v > best_iou:
+                best, best_iou = r, v
+        detected = best is not None and best_iou >= IOU_THRESHOLD
+        read = normalize_plate(best.plate) if detected else None
+        res = ImageResult(
+            image=item.image,
+            label=item.plate,
+            read=read,
+            detected=detected,
+            exact=detected and read == item.plate,
+            within1=detected and levenshtein(read, item.plate) <= 1,
+            ms=ms,
+            iou=best_iou,
+            candidates=list(best.candidates) if detected else [],
+        )
+        results.append(res)
+        if progress:
+            progress(res)
+    return EvalReport(results)

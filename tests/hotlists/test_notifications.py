@@ -1,0 +1,111 @@
+"""Notifications leave through the outbox: signed webhooks, e-mail, retries, and no loss when the broker is down."""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from config.celery_app import app as celery_app
+from hotlists.choices import OutboxStatus, Priority, SubscriptionKind
+from hotlists.matching import match_ingested_reads
+from hotlists.models import NotificationOutbox
+from hotlists import notifications
+from hotlists.notifications import SIGNATURE_HEADER, notification_dispatch_due, notification_subscription_create
+from hotlists.tasks import notification_dispatch_due_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hit(agency, hotlist, entry_for, ingested, camera):
+    entry_for(hotlist, "7ABC123")
+
+    def _hit():
+        return match_ingested_reads([ingested(agency, "7ABC123", camera=camera, at=timezone.now())])
+
+    return _hit
+
+
+@pytest.fixture
+def broker_down():
+    """Celery as in production (not eager), pointed at a port where no broker listens."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.broker_url
+    conf.task_always_eager = False
+    conf.broker_url = "redis://127.0.0.1:9/0"
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    yield
+    conf.task_always_eager, conf.broker_url = saved
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    notifications._broker_down_until = 0.0
+
+
+def _verify(server, secret):
+    [(headers, body)] = server.received
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers[SIGNATURE_HEADER], expected)
+    return json.loads(body)
+
+
+def test_webhook_delivered_after_commit_and_signed(agency, hit, webhook_server, django_capture_on_commit_callbacks):
+    sub = notification_subscription_create(
+        agency=agency, name="CAD", kind=SubscriptionKind.WEBHOOK, url=webhook_server.url
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        [alert] = hit()
+    payload = _verify(webhook_server, sub.secret)
+    assert (payload["alert_id"], payload["plate"], payload["list"]) == (alert.pk, "7ABC123", alert.list_name)
+    assert NotificationOutbox.objects.get().status == OutboxStatus.DELIVERED
+
+
+def test_broker_outage_delays_but_loses_nothing(
+    agency, hit, webhook_server, broker_down, django_capture_on_commit_callbacks
+):
+    sub = notification_subscription_create(
+        agency=agency, name="CAD", kind=SubscriptionKind.WEBHOOK, url=webhook_server.url
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        [alert] = hit()  # the after-commit enqueue fails against the dead broker, quietly
+    row = NotificationOutbox.objects.get()
+    assert row.status == OutboxStatus.PENDING and webhook_server.received == []
+    # Further alerts during the outage do not wait on the dead broker again.
+    assert notifications.notification_enqueue(outbox_ids=[row.pk]) == 0
+    # Later, the beat job's dispatcher delivers it.
+    assert notification_dispatch_due_task.apply().get() == 1
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.DELIVERED
+    assert _verify(webhook_server, sub.secret)["alert_id"] == alert.pk
+
+
+def test_failed_delivery_backs_off_and_retries(agency, hit, webhook_server):
+    notification_subscription_create(agency=agency, name="CAD", kind=SubscriptionKind.WEBHOOK, url=webhook_server.url)
+    webhook_server.status = 503
+    hit()
+    assert notification_dispatch_due() == 0
+    row = NotificationOutbox.objects.get()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    assert "503" in row.last_error
+    assert dt.timedelta(seconds=5) < row.next_attempt_at - timezone.now() <= dt.timedelta(seconds=10)
+    assert notification_dispatch_due() == 0  # not due yet
+    webhook_server.status = 200
+    NotificationOutbox.objects.update(next_attempt_at=timezone.now())
+    assert notification_dispatch_due() == 1
+    assert NotificationOutbox.objects.get().attempts == 2
+
+
+def test_email_and_min_priority(agency, hit):
+    notification_subscription_create(agency=agency, name="Watch commander", kind=SubscriptionKind.EMAIL,
+                                     email="watch@example.gov")  # fmt: skip
+    notification_subscription_create(agency=agency, name="Chief", kind=SubscriptionKind.EMAIL,
+                                     email="chief@example.gov", min_priority=Priority.CRITICAL)  # fmt: skip
+    hit()
+    assert NotificationOutbox.objects.count() == 1  # the list's priority is normal
+    assert notification_dispatch_due() == 1
+    [message] = mail.outbox
+    assert message.to == ["watch@example.gov"] and "7ABC123" in message.subject

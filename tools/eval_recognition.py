@@ -1,0 +1,53 @@
+#!/usr/bin/env python
+"""Evaluate the plate recognizer on a labelled folder and print the RESULT line.
+
+    YOLO_OFFLINE=1 .venv/bin/python tools/eval_recognition.py ../shared/datasets/us-plates-dev/labels.tsv [--mistakes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("labels", type=Path)
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads (torch and onnxruntime)")
+    ap.add_argument("--weights", default=None, help="detector weights (default: fastanpr best.pt)")
+    ap.add_argument("--ocr-model", default=None, help="plate OCR ONNX (default: engine/models/plate_ocr.onnx)")
+    ap.add_argument("--no-state", action="store_true")
+    ap.add_argument("--mistakes", action="store_true", help="list images read wrongly")
+    ap.add_argument("--limit", type=int)
+    args = ap.parse_args()
+    if not args.labels.is_file():
+        print(f"labels file not found: {args.labels}", file=sys.stderr)
+        return 2
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        pass
+    import cv2
+
+    cv2.setNumThreads(args.threads)
+    from recognition.engine.pipeline import PlateRecognizer
+    from recognition.evaluation import evaluate
+
+    rec = PlateRecognizer(args.weights, ocr_model_path=args.ocr_model, threads=args.threads, read_state=not args.no_state)
+    rec.recognize(cv2.imread(str(next(args.labels.parent.glob("*.jpg")))))  # warm-up
+    report = evaluate(args.labels, recognizer=rec, limit=args.limit)
+    if args.mistakes:
+        print(report.mistakes_text())
+    print(report.result_line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def number(value) -> str:
+    """1234567 -> "1,234,567" (the portal's figures, whatever the locale settings)."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return "–"
+
+
+@register.filter
+def paragraphs(text: str) -> list[str]:
+    """Policy text split on blank lines, for <p> elements (the text is escaped by the template)."""
+    return [part.strip() for part in (text or "").replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+@register.filter
+def key_label(name: str) -> str:
+    """ "period_start" -> "Period start"."""
+    return str(name).replace("_", " ").capitalize()
