@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDay
 from django.utils import timezone
@@ -167,7 +168,11 @@ def transparency_figures(
         _midnight(chart_start),
     )
 
-    reads_by_day = _daily(Read.objects.filter(owner_agency_id=agency.pk), "captured_at", chart_from, end)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # PostgreSQL's JIT compiles this plan (one scan per daily partition) for every call: about 150 ms of a
+        # second on 1M reads, for a query that runs once per agency every five minutes. Off for this transaction.
+        cursor.execute("SET LOCAL jit = off")
+        reads_by_day = _daily(Read.objects.filter(owner_agency_id=agency.pk), "captured_at", chart_from, end)
     searches = AccessLogEntry.objects.filter(agency_id=agency.pk, action__in=SEARCH_ACTIONS)
     searches_by_day = _daily(searches, "at", chart_from, end)
     by_purpose = dict(

@@ -42,18 +42,18 @@ def signed_in(verified_client):
 def read_with_image(db):
     counter = {"n": 0}
 
-    def _make(camera, plate="6TRJ244", *, when=None, **fields):
+    def _make(on_camera, plate="6TRJ244", *, when=None, **fields):
         counter["n"] += 1
         when = when or timezone.now() - dt.timedelta(hours=2, minutes=counter["n"])
         item = {
-            "camera": camera.pk,
+            "camera": on_camera.pk,
             "captured_at": when.isoformat(),
             "plate": plate,
             "source_id": f"console-img-{counter['n']}",
             **fields,
         }
         result = read_ingest(
-            agency=camera.agency, items=[item], source=ReadSource.CAMERA_PUSH, images={item["source_id"]: JPEG}
+            agency=on_camera.agency, items=[item], source=ReadSource.CAMERA_PUSH, images={item["source_id"]: JPEG}
         )
         return Read.objects.get(pk=result.reads[0].id)
 
@@ -64,16 +64,16 @@ def read_with_image(db):
 def make_alert(db, read_with_image):
     """A hit: `plate` on a new hotlist of the camera's agency, then a read of it through ingest."""
 
-    def _make(camera, plate="8HOT123", *, priority=Priority.HIGH, entered_by=None, name=None):
+    def _make(on_camera, plate="8HOT123", *, priority=Priority.HIGH, entered_by=None, name=None):
         hotlist = Hotlist.objects.create(
-            agency=camera.agency,
+            agency=on_camera.agency,
             name=name or f"Stolen vehicles {plate}",
             source=HotlistSource.MANUAL,
             category=Category.STOLEN_VEHICLE,
             priority=priority,
         )
         hotlist_entry_create(hotlist=hotlist, user=entered_by, plate=plate, case_number="SV-1")
-        read = read_with_image(camera, plate)
+        read = read_with_image(on_camera, plate)
         return Alert.objects.get(read_id=read.pk)
 
     return _make

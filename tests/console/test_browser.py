@@ -3,9 +3,10 @@ arrive on the live alert list, and confirm an alert through its verification ste
 artifacts/console/ (gitignored).
 
 Debian's chromium at /usr/bin/chromium, driven by the installed `playwright` package (no `playwright install`).
-The test runs against pytest-django's `live_server`, so it needs a transactional database; `available_apps`
-makes the final flush TRUNCATE ... CASCADE (the partitioned reads table refers to cameras but is unmanaged, so
-a plain flush could not empty the cameras table) and re-creates permissions and role groups at set-up.
+The test runs against pytest-django's `live_server`, so it needs a transactional database. `available_apps`
+makes Django re-create permissions and role groups at set-up (an earlier transactional test's flush empties
+them), and the reads it stores are deleted at the end: the partitioned reads table is unmanaged, so the flush
+does not empty it.
 """
 
 import datetime as dt
@@ -24,7 +25,7 @@ from hotlists.choices import AlertStatus, Category, HotlistSource, Priority
 from hotlists.models import Alert, Hotlist
 from hotlists.services import hotlist_entry_create
 from reads.choices import ReadSource
-from reads.models import AccessLogEntry
+from reads.models import AccessLogEntry, Read
 from reads.services import read_ingest
 
 from ..factories import AgencyFactory, UserFactory
@@ -106,11 +107,16 @@ def world(live_server, settings, tmp_path, monkeypatch):
     camera = Camera.objects.create(
         agency=agency, name="Palm Canyon Dr northbound", location=Point(PALM_VISTA[1], PALM_VISTA[0]), is_active=True
     )
+    airport = Camera.objects.create(
+        agency=agency, name="Airport exit", location=Point(-116.5067, 33.8297), is_active=True
+    )
     now = timezone.now()
     for n in range(3):
         _ingest(camera, "7ABC123", now - dt.timedelta(hours=3 - n), n)
+    _ingest(airport, "7ABC123", now - dt.timedelta(hours=2, minutes=30), 3)
     alert = _hit(camera, "8HOT123", priority=Priority.HIGH, when=now - dt.timedelta(minutes=20), n=10)
-    return {"agency": agency, "user": user, "camera": camera, "alert": alert, "now": now}
+    yield {"agency": agency, "user": user, "camera": camera, "alert": alert, "now": now}
+    Read.objects.filter(owner_agency=agency).delete()
 
 
 @pytest.fixture
@@ -125,9 +131,11 @@ def browser_page():
         page.csp_errors = []
         page.on(
             "console",
-            lambda message: page.csp_errors.append(message.text)
-            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
-            else None,
+            lambda message: (
+                page.csp_errors.append(message.text)
+                if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+                else None
+            ),
         )
         try:
             yield page
@@ -162,7 +170,7 @@ def test_search_open_a_result_and_confirm_an_alert(live_server, world, browser_p
     page.fill("#id_plate", "7ABC123")
     page.click("button:has-text('Search')")
     page.wait_for_selector("table.results")
-    assert page.locator("table.results tbody tr").count() == 3
+    assert page.locator("table.results tbody tr").count() == 4
     page.wait_for_load_state("networkidle")
     assert _loaded(page, "table.results td.thumb img")
     shot("02-results.png")
@@ -180,7 +188,7 @@ def test_search_open_a_result_and_confirm_an_alert(live_server, world, browser_p
     # Its plate's timeline, under the same purpose statement (logged as a timeline).
     page.click("button:has-text('Timeline of 7ABC123')")
     page.wait_for_selector("svg.map")
-    assert page.locator("svg.map .map-camera").count() == 1
+    assert page.locator("svg.map .map-camera").count() == 2
     shot("03b-timeline.png")
 
     # The live alert list: a new high-priority hit appears without a reload, with the visual cue.
@@ -212,5 +220,5 @@ def test_search_open_a_result_and_confirm_an_alert(live_server, world, browser_p
     log = AccessLogEntry.objects.filter(user=world["user"])
     assert log.filter(action="search", channel="web", case_number="PV-2026-001234").count() == 1
     assert log.filter(action="timeline", channel="web", case_number="PV-2026-001234").count() == 1
-    assert log.filter(action="image_view", channel="web", case_number="PV-2026-001234").count() == 2
+    assert log.filter(action="image_view", channel="web", case_number="PV-2026-001234").count() == 2  # page, one
     assert log.filter(action="image_view", channel="web", purpose="alert_verification").count() == 1

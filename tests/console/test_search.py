@@ -62,7 +62,7 @@ def test_home_shows_open_alerts_recent_searches_and_camera_health(
     client = signed_in(officer)
     run_search(client, plate="7ABC123")
     page = text(client.get("/"))
-    assert "Open alerts <span class=\"count\">(1)</span>" in page and "8HOT123" in page
+    assert 'Open alerts <span class="count">(1)</span>' in page and "8HOT123" in page
     assert "7ABC123" in page and "PV-26-0042" in page  # the search, from the access log
     assert "1 online" in page and "1 offline" in page and "Airport exit" in page
 
@@ -308,3 +308,21 @@ def test_pages_have_no_inline_script(investigator, signed_in, camera, store_read
     for url in ("/", "/console/search/", f"/console/search/{run_search(client, plate='7ABC123')}/"):
         page = text(client.get(url))
         assert page.count("<script") == page.count("<script src=")
+
+
+def test_result_page_queries_do_not_grow_with_the_results(
+    investigator, signed_in, camera, read_with_image, django_assert_max_num_queries
+):
+    for _ in range(3):
+        read_with_image(camera, "7ABC123")
+    client = signed_in(investigator)
+    small = run_search(client, plate="7ABC123")
+    client.get(f"/console/search/{small}/")  # logs the thumbnails
+    for _ in range(20):
+        read_with_image(camera, "7ABC123")
+    large = run_search(client, plate="7ABC123")
+    client.get(f"/console/search/{large}/")
+    with django_assert_max_num_queries(20) as few:
+        client.get(f"/console/search/{small}/")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(f"/console/search/{large}/")

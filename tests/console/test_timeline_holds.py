@@ -165,9 +165,7 @@ def test_a_hold_needs_ticked_reads_of_the_search(investigator, signed_in, camera
     assert not EvidenceHold.objects.exists()
 
 
-def test_partner_reads_cannot_be_held_here(
-    investigator, signed_in, agency, other_agency, make_camera, store_reads
-):
+def test_partner_reads_cannot_be_held_here(investigator, signed_in, agency, other_agency, make_camera, store_reads):
     active_mou(other_agency, agency, scopes=(Scope.SEARCH,))
     store_reads(make_camera(other_agency, "Desert camera"), ["7ABC123"])
     client = signed_in(investigator)

@@ -10,6 +10,16 @@
 (function () {
   "use strict";
 
+  // After a refused form, move focus to the summary of what to correct (screen readers announce it).
+  var formErrors = document.getElementById("form-errors");
+  if (formErrors) {
+    formErrors.focus();
+  }
+})();
+
+(function () {
+  "use strict";
+
   var POLL_MS = 5000;
   var table = document.getElementById("alert-table");
   if (!table) {
