@@ -39,6 +39,14 @@ class AgencyAdmin(admin.ModelAdmin):
                 return False
         return super().has_change_permission(request, obj)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Kind, state and ORI decide whether an agency may receive shared data (Civil Code §1798.90.55(b)): an
+        # agency must not reclassify itself (a private entity as police, a federal one as Californian). Operators do.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["kind", "state", "ori"]
+        return readonly
+
 
 class MembershipInline(admin.StackedInline):
     model = Membership

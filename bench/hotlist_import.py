@@ -31,7 +31,8 @@ def _plates(n: int, rng: random.Random) -> list[str]:
 
 def clew_bytes(plates: list[str], rng: random.Random) -> bytes:
     lines = ["DATE07/02/2026 06:00"]
-    lines += [f"{plate:<8}CA{rng.randrange(1, 59):02d}2025{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}"
+    # County and date of loss follow from the plate, so that a plate on both days' extracts is unchanged.
+    lines += [f"{plate:<8}CA{hash(plate) % 58 + 1:02d}2025{hash(plate) % 12 + 1:02d}{hash(plate) % 28 + 1:02d}"
               for plate in plates]  # fmt: skip
     lines.append(f"TOTAL RECORD {len(plates):07d}")
     return ("\n".join(lines) + "\n").encode()
@@ -60,7 +61,8 @@ def main() -> None:
     plates = _plates(args.entries, rng)
     day1 = clew_bytes(plates, rng)
     changed = int(len(plates) * args.change)
-    fresh = [plate for plate in _plates(changed * 2, random.Random(99)) if plate not in set(plates)][:changed]
+    listed = set(plates)
+    fresh = [plate for plate in _plates(changed * 2, random.Random(99)) if plate not in listed][:changed]
     day2 = clew_bytes(plates[changed:] + fresh, rng)
     generate_s = time.perf_counter() - started
     print(f"generated {len(day1) / 1e6:.1f} MB extract in {generate_s:.1f} s")

@@ -7,11 +7,33 @@ when this module is imported, so a settings override (a deployment's env, a test
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from agencies.models import ApiToken
+
+logger = logging.getLogger(__name__)
+
+
+class FailOpenMixin:
+    """A rate limit guards the service; it must not take it down. When the cache (Redis) is unreachable the request
+    goes through unthrottled (and a warning is logged) instead of failing with a 500: ingest keeps storing reads and
+    searches keep working (and keep being logged) through a Redis outage. Sign-in does not use this."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except RedisError as exc:
+            logger.warning("rate limit %s not checked (cache unavailable): %s", self.__class__.__name__, exc)
+            return True
+
+
+class FailOpenScopedRateThrottle(FailOpenMixin, ScopedRateThrottle):
+    """DRF's ScopedRateThrottle (the view's `throttle_scope`), failing open when the cache is down."""
 
 
 class ScopeRateThrottle(SimpleRateThrottle):
@@ -41,13 +63,13 @@ class LoginRateThrottle(ScopeRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class SearchRateThrottle(ScopeRateThrottle):
+class SearchRateThrottle(FailOpenMixin, ScopeRateThrottle):
     """Searches of ALPR data per user."""
 
     scope = "search"
 
 
-class IngestRateThrottle(ScopeRateThrottle):
+class IngestRateThrottle(FailOpenMixin, ScopeRateThrottle):
     """Ingest pushes per API token (one per camera or agent), else per user."""
 
     scope = "ingest"

@@ -241,7 +241,9 @@ def _apply(hotlist: Hotlist, entries: list[ParsedEntry], *, replace: bool, user)
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
         duplicates = _copy_stage(cursor, entries)
-        # Temporary tables get no autovacuum statistics; without them the diff joins plan badly.
+        # Temporary tables get no autovacuum statistics, and the list's own statistics may predate a big import:
+        # with an index on the stage, a misestimated nested-loop diff probes it instead of scanning it per row.
+        cursor.execute("CREATE INDEX ON hotlist_stage (plate, plate_state)")
         cursor.execute("ANALYZE hotlist_stage")
         removed = 0
         if replace:

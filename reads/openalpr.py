@@ -17,6 +17,7 @@ UNSUPPORTED_TYPE = "data_type {value!r} is not handled; this endpoint takes alpr
 FIELD_REQUIRED = "{name} is required in an alpr_group document."
 FIELD_TYPE = "{name} must be {kind}."
 BAD_IMAGE = "vehicle_crop_jpeg is not valid base64."
+EPOCH_RANGE = "epoch_start is not a time this system can store."
 
 
 class WebhookError(ValueError):
@@ -50,6 +51,10 @@ def _require(document: Mapping, name: str, kind: type | tuple, kind_name: str):
 def group_to_item(document: Mapping, *, camera_id: int) -> tuple[dict, bytes | None]:
     """An alpr_group document -> (ingest item, vehicle image bytes or None)."""
     epoch_ms = _require(document, "epoch_start", int | float, "milliseconds since the epoch")
+    try:  # a time past year 9999 (or infinite, which JSON's 1e400 gives) has no datetime
+        captured_at = dt.datetime.fromtimestamp(epoch_ms / 1000, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise WebhookError(EPOCH_RANGE) from exc
     plate = _require(document, "best_plate_number", str, "a string")
     best_plate = document.get("best_plate") if isinstance(document.get("best_plate"), Mapping) else {}
     uuids = document.get("uuids") if isinstance(document.get("uuids"), list) else []
@@ -71,7 +76,7 @@ def group_to_item(document: Mapping, *, camera_id: int) -> tuple[dict, bytes | N
     make = _best(vehicle.get("make"))
     item = {
         "camera": camera_id,
-        "captured_at": dt.datetime.fromtimestamp(epoch_ms / 1000, tz=dt.UTC).isoformat(),
+        "captured_at": captured_at.isoformat(),
         "plate": plate,
         "plate_state": region_to_state(document.get("best_region")),
         "source_id": source_id[:128],

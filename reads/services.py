@@ -80,6 +80,15 @@ ON CONFLICT (owner_agency_id, source_id, captured_at) DO NOTHING
 RETURNING id, source_id
 """
 
+# Cameras heard from. Concurrent batches of the same cameras used to lock these rows in whatever order the UPDATE
+# met them and deadlocked (found by bench/load.py); rows are now locked in id order, and a row another batch is
+# updating right now is skipped (that batch records a heartbeat of the same moment), so ingest never waits here.
+_HEARTBEAT_SQL = """
+UPDATE reads_camera c SET last_heartbeat_at = GREATEST(c.last_heartbeat_at, %s)
+FROM (SELECT id FROM reads_camera WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED) s
+WHERE c.id = s.id
+"""
+
 _INSERT_PLATES = """
 INSERT INTO reads_plate (plate, canonical)
 SELECT * FROM unnest(%s::text[], %s::text[])
@@ -158,7 +167,8 @@ def read_ingest(
 def _store(agency, reads, source, recognition_job_id, now) -> tuple[list[IngestedRead], int]:
     stored = _insert(agency, reads, source, recognition_job_id)
     alerts = _match(stored)
-    Camera.objects.filter(id__in={read.camera_id for read in reads}).update(last_heartbeat_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute(_HEARTBEAT_SQL, [now, sorted({read.camera_id for read in reads})])
     return stored, alerts
 
 

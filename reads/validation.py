@@ -30,6 +30,7 @@ MOBILE_NEEDS_LOCATION = "A mobile camera's read needs its own latitude and longi
 SOURCE_ID_REPEATED = "This source_id appears more than once in the batch."
 CHOICE = "Must be one of: {choices}."
 TEXT_TOO_LONG = "At most {n} characters."
+TEXT_NUL = "Text may not hold NUL characters."
 CANDIDATES_FORMAT = "candidates is a list of {plate, confidence} objects."
 
 FUTURE_SKEW = dt.timedelta(minutes=5)
@@ -160,6 +161,8 @@ def validate_items(
         source_id = str(item.get("source_id") or "")
         if len(source_id) > 128:
             fail("source_id", TEXT_TOO_LONG.format(n=128))
+        elif "\x00" in source_id:  # PostgreSQL text holds no NUL: refuse it here rather than fail at the INSERT
+            fail("source_id", TEXT_NUL)
         elif source_id in seen_source_ids:
             fail("source_id", SOURCE_ID_REPEATED)
         seen_source_ids.add(source_id)
@@ -189,6 +192,8 @@ def validate_items(
             value = item.get(name) or ""
             if not isinstance(value, str) or len(value) > limit:
                 fail(name, TEXT_TOO_LONG.format(n=limit))
+            elif "\x00" in value:
+                fail(name, TEXT_NUL)
             else:
                 setattr(read, name, value.strip().lower() if name == "vehicle_color" else value.strip())
         direction = item.get("direction") or ""

@@ -1,6 +1,7 @@
 """Fixtures shared by all tests. Tests use the real PostgreSQL (PostGIS) and Redis from settings."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -21,6 +22,8 @@ def _clear_cache():
     cache.clear()
     # Partitions created inside a test's rolled-back transaction are gone afterwards.
     _known_days.clear()
+    # A transactional test's flush re-creates content types under new ids; forget the cached ones.
+    ContentType.objects.clear_cache()
     yield
 
 

@@ -22,6 +22,8 @@ def main() -> int:
     ap.add_argument("--weights", default=None, help="detector weights (default: fastanpr best.pt)")
     ap.add_argument("--ocr-model", default=None, help="plate OCR ONNX (default: engine/models/plate_ocr.onnx)")
     ap.add_argument("--no-state", action="store_true")
+    ap.add_argument("--second-opinion", action="store_true", help="also ask RapidOCR when the plate OCR is unsure")
+    ap.add_argument("--no-variants", action="store_true", help="read only one crop per plate")
     ap.add_argument("--mistakes", action="store_true", help="list images read wrongly")
     ap.add_argument("--limit", type=int)
     args = ap.parse_args()
@@ -40,7 +42,8 @@ def main() -> int:
     from recognition.engine.pipeline import PlateRecognizer
     from recognition.evaluation import evaluate
 
-    rec = PlateRecognizer(args.weights, ocr_model_path=args.ocr_model, threads=args.threads, read_state=not args.no_state)
+    rec = PlateRecognizer(args.weights, ocr_model_path=args.ocr_model, threads=args.threads, read_state=not args.no_state,
+                          second_opinion=args.second_opinion, variants=not args.no_variants)
     rec.recognize(cv2.imread(str(next(args.labels.parent.glob("*.jpg")))))  # warm-up
     report = evaluate(args.labels, recognizer=rec, limit=args.limit)
     if args.mistakes:

@@ -15,6 +15,7 @@ No plate, username, case number, camera name or location is ever read into it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.core.cache import cache
@@ -22,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDay
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from agencies.choices import AgencyKind
 from agencies.models import Agency
@@ -276,10 +278,15 @@ def portal_figures(agency: Agency) -> dict:
     most once per agency every few minutes, whatever the traffic. The HTML page and the JSON share the entry."""
     period_start, period_end, chart_start = portal_window()
     key = f"transparency:figures:v{FIGURES_VERSION}:{agency.pk}:{period_end.isoformat()}"
-    figures = cache.get(key)
+    try:
+        figures = cache.get(key)
+    except RedisError:  # the cache is an optimization: without Redis the portal computes its figures each time
+        figures, key = None, None
     if figures is None:
         figures = transparency_figures(
             agency, period_start=period_start, period_end=period_end, chart_start=chart_start
         )
-        cache.set(key, figures, PORTAL_CACHE_SECONDS)
+        if key is not None:
+            with contextlib.suppress(RedisError):
+                cache.set(key, figures, PORTAL_CACHE_SECONDS)
     return figures

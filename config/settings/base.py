@@ -172,7 +172,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"recognition.tasks.*": {"queue": "recognition"}}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# Redis gives an unacknowledged task (its worker died mid-task) to another worker after the visibility timeout.
+# It must exceed the longest task; fault tests shorten it to see a redelivery within seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # The schedule lives here (Celery's own beat), so there is one place to read it.

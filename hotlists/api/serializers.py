@@ -28,7 +28,7 @@ class HotlistSerializer(serializers.ModelSerializer):
 
 
 class HotlistEntrySerializer(serializers.ModelSerializer):
-    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None)
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = HotlistEntry
@@ -75,7 +75,7 @@ class HotlistEntryCreateSerializer(serializers.Serializer):
 
 
 class HotlistImportSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", read_only=True, default=None)
+    user = serializers.CharField(source="user.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = HotlistImport

@@ -17,6 +17,12 @@ BAD_PLATE = "Plate '{plate}': {reason}"
 BAD_STATE = "'{state}' is not a two-letter state or province code."
 BAD_DATE = "'{value}' is not a date (YYYYMMDD)."
 BAD_YEAR = "'{value}' is not a vehicle year."
+NUL_CHARACTER = "The record holds a NUL character (the file is binary or damaged)."
+
+
+def is_year(value: str) -> bool:
+    """Four ASCII digits (str.isdigit() alone also takes '²' or '٣', which the database refuses)."""
+    return len(value) == 4 and value.isascii() and value.isdigit()
 
 
 class ParsedEntry(NamedTuple):

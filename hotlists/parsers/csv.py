@@ -15,10 +15,12 @@ from .base import (
     BAD_STATE,
     BAD_YEAR,
     EMPTY_FILE,
+    NUL_CHARACTER,
     ErrorCollector,
     ImportFileError,
     ParsedEntry,
     ParsedFile,
+    is_year,
     plate_or_error,
 )
 
@@ -27,6 +29,7 @@ CSV_STATE_REQUIRED = "The state is required."
 CSV_UNKNOWN_REASON = "Unknown reason '{reason}'; authorized reasons: " + ", ".join(Category.values) + "."
 CSV_BAD_EXPIRY = "'{value}' is not a date or date-time (YYYY-MM-DD or ISO 8601)."
 CSV_TOO_LONG = "The {column} is longer than {limit} characters."
+CSV_MALFORMED = "This line cannot be read as CSV ({reason}); the rest of the file was not read."
 
 # Header names other systems use, folded to ours.
 _ALIASES = {
@@ -48,7 +51,10 @@ def parse_csv(lines: Iterable[str], *, default_reason: str) -> ParsedFile:
     """Parse a CSV hotlist; a row without a reason gets `default_reason`. Raises ImportFileError."""
     reader = csv.reader(line.rstrip("\r\n") for line in lines)
     errors = ErrorCollector()
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ImportFileError([(1, CSV_MALFORMED.format(reason=exc))]) from exc
     if not header or not any(cell.strip() for cell in header):
         raise ImportFileError([(1, EMPTY_FILE)])
     columns = {_ALIASES.get(name.strip().lower().lstrip("\ufeff")): i for i, name in enumerate(header)}
@@ -63,9 +69,12 @@ def parse_csv(lines: Iterable[str], *, default_reason: str) -> ParsedFile:
         return row[index].strip() if index is not None and index < len(row) else ""
 
     entries: list[ParsedEntry] = []
-    for row in reader:
+    for row in _rows(reader, errors):
         number = reader.line_num
         if not any(value.strip() for value in row):
+            continue
+        if any("\x00" in value for value in row):
+            errors.add(number, NUL_CHARACTER)
             continue
         ok = True
         plate = plate_or_error(cell(row, "plate"), number, errors)
@@ -90,7 +99,7 @@ def parse_csv(lines: Iterable[str], *, default_reason: str) -> ParsedFile:
             errors.add(number, CSV_BAD_EXPIRY.format(value=cell(row, "expires_at")))
             ok = False
         year = cell(row, "vehicle_year")
-        if year and not (year.isdigit() and len(year) == 4):
+        if year and not is_year(year):
             errors.add(number, BAD_YEAR.format(value=year))
             ok = False
         for column, limit in _LIMITS.items():
@@ -121,6 +130,19 @@ def parse_csv(lines: Iterable[str], *, default_reason: str) -> ParsedFile:
     if not entries:
         raise ImportFileError([(1, EMPTY_FILE)])
     return ParsedFile(entries=entries)
+
+
+def _rows(reader, errors: ErrorCollector):
+    """The reader's rows. A line the csv module cannot read is recorded and ends the file, which is refused."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.add(reader.line_num, CSV_MALFORMED.format(reason=exc))
+            return
+        yield row
 
 
 def _expiry(value: str) -> str | None:

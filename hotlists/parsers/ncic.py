@@ -10,6 +10,7 @@ from .base import (
     BAD_STATE,
     BAD_YEAR,
     EMPTY_FILE,
+    NUL_CHARACTER,
     RECORD_TRUNCATED,
     DateCache,
     ErrorCollector,
@@ -17,6 +18,7 @@ from .base import (
     ParsedEntry,
     ParsedFile,
     StateCache,
+    is_year,
     plate_or_error,
 )
 
@@ -41,6 +43,9 @@ def parse_ncic(lines: Iterable[str]) -> ParsedFile:
         if len(line) < RECORD_MIN_LENGTH:
             errors.add(number, RECORD_TRUNCATED.format(length=len(line), needed=RECORD_MIN_LENGTH))
             continue
+        if "\x00" in line:
+            errors.add(number, NUL_CHARACTER)
+            continue
         ok = True
         code = line[0]
         reason = NCIC_LIST_CODES.get(code)
@@ -61,7 +66,7 @@ def parse_ncic(lines: Iterable[str]) -> ParsedFile:
             errors.add(number, BAD_STATE.format(state=line[37:39]))
             ok = False
         year = line[45:49].strip()
-        if year and not (year.isdigit() and len(year) == 4):
+        if year and not is_year(year):
             errors.add(number, BAD_YEAR.format(value=year))
             ok = False
         if not ok or plate is None:

@@ -20,7 +20,7 @@ class SampledSearchSerializer(serializers.ModelSerializer):
 
 class SearchAuditSampleSerializer(serializers.ModelSerializer):
     search = SampledSearchSerializer(source="access_log_entry", read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = SearchAuditSample
@@ -30,7 +30,7 @@ class SearchAuditSampleSerializer(serializers.ModelSerializer):
 
 class SearchAuditSerializer(serializers.ModelSerializer):
     opened_by = serializers.CharField(source="opened_by.username", read_only=True)
-    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None, allow_null=True)
     sampled = serializers.IntegerField(read_only=True)
     reviewed = serializers.IntegerField(read_only=True)
     compliant = serializers.IntegerField(read_only=True)

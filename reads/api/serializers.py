@@ -58,7 +58,7 @@ class SearchRequestSerializer(PurposeSerializer):
 class ReadSerializer(serializers.ModelSerializer):
     agency = serializers.CharField(source="owner_agency.name")
     agency_id = serializers.IntegerField(source="owner_agency_id")
-    camera_name = serializers.CharField(source="camera.name", default=None)
+    camera_name = serializers.CharField(source="camera.name", default=None, allow_null=True)
     latitude = serializers.SerializerMethodField()
     longitude = serializers.SerializerMethodField()
     has_image = serializers.SerializerMethodField()
@@ -133,7 +133,7 @@ class EvidenceHoldSerializer(serializers.ModelSerializer):
     read_ids = serializers.ListField(child=serializers.IntegerField(), write_only=True, min_length=1, max_length=5000)
     items = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", read_only=True)
-    released_by = serializers.CharField(source="released_by.username", read_only=True, default=None)
+    released_by = serializers.CharField(source="released_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = EvidenceHold

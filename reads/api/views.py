@@ -7,11 +7,11 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from agencies.access import membership_of
 from common.api import AlprDataPermission, AlprViewSet, IngestPermission, client_address
+from common.throttles import FailOpenScopedRateThrottle
 
 from .. import openalpr
 from ..access_log import access_log_write
@@ -60,7 +60,7 @@ class ReadBatchView(APIView):
     """Push up to 1,000 reads at once. All-or-nothing: one bad read refuses the batch, listing each problem."""
 
     permission_classes = [IngestPermission]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "ingest"
 
     @extend_schema(
@@ -82,7 +82,7 @@ class OpenAlprWebhookView(APIView):
     alive. Point the agent's data destination at this URL with an ingest token in the Authorization header."""
 
     permission_classes = [IngestPermission]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "ingest"
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: BatchResponseSerializer, 200: OpenApiTypes.OBJECT})
@@ -123,7 +123,7 @@ class ReadSearchView(APIView):
 
     permission_classes = [AlprDataPermission]
     required_perms = {"post": ("reads.search_read",)}
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "search"
 
     @extend_schema(request=SearchRequestSerializer, responses=SearchResponseSerializer)

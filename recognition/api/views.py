@@ -55,7 +55,9 @@ class RecognitionJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Al
         files = request.FILES.getlist("images")
         if len(files) > settings.RECOGNITION_MAX_FILES_PER_UPLOAD:
             raise ValidationError({"images": [TOO_MANY_FILES.format(n=settings.RECOGNITION_MAX_FILES_PER_UPLOAD)]})
-        body = UploadSerializer(data={**request.data.dict(), "images": files})
+        # A body that is not a form (none at all, or JSON) parses to a plain dict, not a QueryDict.
+        fields = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
+        body = UploadSerializer(data={**fields, "images": files})
         body.is_valid(raise_exception=True)
         agency = membership_of(request.user).agency
         camera = Camera.objects.filter(pk=body.validated_data["camera"], agency=agency).first()

@@ -108,6 +108,7 @@ class PlateRecognizer:
         read_state: bool = True,
         variants: bool = True,
         fallback_imgsz: int | None = 960,
+        second_opinion: bool = False,
     ):
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
         self.detector = PlateDetector(weights_path, imgsz=imgsz, conf=det_conf, threads=threads)
@@ -119,20 +120,24 @@ class PlateRecognizer:
             self.reader = RapidRecReader()
         self._rapid = self.reader if isinstance(self.reader, RapidRecReader) else None
         self.read_state = read_state
+        self._rapid_failed = False
+        self.second_opinion = second_opinion
         self.variants = variants
         self.variant_threshold = 0.9
         self.fallback_imgsz = fallback_imgsz
 
-    # -- state -------------------------------------------------------------------------------
-    def _state(self, crop: np.ndarray) -> str | None:
-        if not self.read_state:
-            return None
-        if self._rapid is None:
+    def _rapid_reader(self) -> RapidRecReader | None:
+        if self._rapid is None and not self._rapid_failed:
             try:
                 self._rapid = RapidRecReader()
             except EngineError:
-                self.read_state = False
-                return None
+                self._rapid_failed = True
+        return self._rapid
+
+    # -- state -------------------------------------------------------------------------------
+    def _state(self, crop: np.ndarray) -> str | None:
+        if not self.read_state or self._rapid_reader() is None:
+            return None
         h = crop.shape[0]
         if h < 16:
             return None
@@ -160,7 +165,13 @@ class PlateRecognizer:
             more = [_crop(img, box, -0.04, -0.1), _crop(img, box, 0.05, 0.1)]
             more = [m for m in more if m.size]
             lists += [rank_candidates(p) for p in self.reader.read(more)]
-            return merge_candidates(lists), first
+            merged = merge_candidates(lists)
+            if self.second_opinion and (not merged or merged[0][1] < self.variant_threshold):
+                rapid = self._rapid_reader()
+                if rapid is not None and rapid is not self.reader:
+                    lists += [rank_candidates(p) for p in rapid.read([first])]
+                    merged = merge_candidates(lists)
+            return merged, first
         return lists[0] if lists else [], first
 
     def recognize(self, image: Any) -> list[PlateReading]:

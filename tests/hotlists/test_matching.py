@@ -148,7 +148,9 @@ def test_repeated_reads_by_one_camera_group_into_one_alert(agency, hotlist, entr
     assert len(match_ingested_reads([ingested(agency, "7ABC123", camera=cam, at=t0 + dt.timedelta(minutes=20))])) == 1
 
 
-def test_grouping_within_one_batch_and_not_into_closed_alerts(agency, hotlist, entry_for, ingested, camera, investigator):
+def test_grouping_within_one_batch_and_not_into_closed_alerts(
+    agency, hotlist, entry_for, ingested, camera, investigator
+):
     entry_for(hotlist, "7ABC123")
     t0 = timezone.now() - dt.timedelta(minutes=30)
     [alert] = match_ingested_reads(

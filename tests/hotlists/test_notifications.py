@@ -10,10 +10,10 @@ from django.core import mail
 from django.utils import timezone
 
 from config.celery_app import app as celery_app
+from hotlists import notifications
 from hotlists.choices import OutboxStatus, Priority, SubscriptionKind
 from hotlists.matching import match_ingested_reads
 from hotlists.models import NotificationOutbox
-from hotlists import notifications
 from hotlists.notifications import SIGNATURE_HEADER, notification_dispatch_due, notification_subscription_create
 from hotlists.tasks import notification_dispatch_due_task
 
