@@ -15,7 +15,7 @@ import random
 import string
 import time
 
-from setup_django import bench_agency, machine, setup
+from setup_django import READS_DB, bench_agency, machine, setup
 
 LETTERS = string.ascii_uppercase
 
@@ -26,7 +26,7 @@ def _plates(rng: random.Random, n: int) -> list[str]:
 
 def _worker(args: tuple[int, int, int, int, float]) -> tuple[int, float]:
     worker, batches, batch_size, run_id, start_at = args
-    setup()
+    setup(READS_DB)
     from django.db import connection
 
     from agencies.models import Agency
@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000, help="active hotlist entries to match against")
     parser.add_argument("--workers", type=int, default=2, help="processes ingesting at once (as web workers would)")
     args = parser.parse_args()
-    setup()
+    setup(READS_DB)
     bench_agency()
     if args.entries:
         from hotlist_fixture import ensure_active_entries

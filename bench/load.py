@@ -116,7 +116,10 @@ def start_server(args, port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-         "--backlog", "512", "--timeout", "60", "--graceful-timeout", "10"],
+         "--backlog", "512", "--timeout", "60", "--graceful-timeout", "10",
+         # Idle keep-alive connections outlive a client's pause (gunicorn's 2 s default closed them while a client
+         # was sending its next POST: "connection reset by peer", as a proxy with a longer keep-alive would not).
+         "--keep-alive", "30"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -191,7 +194,7 @@ def client(number: int, args, base: str, tokens: dict, tally: Tally, deadline: f
             if rng.random() < 0.3:
                 seen_plates.append(reads[0]["plate"])
             body = {"reads": reads}
-            call = lambda: session.post(f"{base}/api/v1/reads/batch/", json=body, headers=ingest, timeout=30)  # noqa: E731
+            call = lambda body=body: session.post(f"{base}/api/v1/reads/batch/", json=body, headers=ingest, timeout=30)  # noqa: E731
         elif kind == "search":
             now = dt.datetime.now(dt.UTC)
             plate = rng.choice(seen_plates[-50:])
@@ -205,12 +208,12 @@ def client(number: int, args, base: str, tokens: dict, tally: Tally, deadline: f
                 "end": (now + dt.timedelta(minutes=1)).isoformat(),
                 "page_size": 50,
             }
-            call = lambda: session.post(f"{base}/api/v1/reads/search/", json=search, headers=api, timeout=30)  # noqa: E731
+            call = lambda s=search: session.post(f"{base}/api/v1/reads/search/", json=s, headers=api, timeout=30)  # noqa: E731
         elif kind == "alerts":
             call = lambda: session.get(f"{base}/api/v1/alerts/?page_size=20", headers=api, timeout=30)  # noqa: E731
         elif kind == "feed":
             params = {"wait": "0"} | ({"since": cursor} if cursor else {})
-            call = lambda: session.get(f"{base}/api/v1/alerts/feed/", params=params, headers=api, timeout=30)  # noqa: E731
+            call = lambda p=params: session.get(f"{base}/api/v1/alerts/feed/", params=p, headers=api, timeout=30)  # noqa: E731
         else:
             call = lambda: session.get(f"{base}/transparency/{SLUG}/", timeout=30)  # noqa: E731
         started = time.perf_counter()
@@ -290,7 +293,7 @@ def main() -> None:
     parser.add_argument("--broker-url", default="redis://localhost:6379/9")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    args.mix = {k: 0.0 for k in KINDS} | {k: float(v) for k, v in (p.split("=") for p in args.mix.split(","))}
+    args.mix = dict.fromkeys(KINDS, 0.0) | {k: float(v) for k, v in (p.split("=") for p in args.mix.split(","))}
     args.run = dt.datetime.now().strftime("%Y%m%d%H%M%S")
     setup()
     tokens = seed()

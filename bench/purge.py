@@ -15,7 +15,7 @@ import datetime as dt
 import time
 
 from search import DAY_SQL, POOL_SQL
-from setup_django import bench_agency, machine, setup
+from setup_django import READS_DB, bench_agency, machine, setup
 
 
 def _fill_day(cursor, agency, cameras, day: dt.date, n: int, key: str) -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--day", type=int, default=1_000_000, help="reads in the day to purge")
     parser.add_argument("--sizes", default="3,12", help="total table sizes, in millions of reads")
     args = parser.parse_args()
-    setup()
+    setup(READS_DB)
     from django.db import connection
 
     from reads.models import Read

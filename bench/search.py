@@ -15,7 +15,7 @@ import datetime as dt
 import random
 import time
 
-from setup_django import bench_agency, machine, percentile, setup
+from setup_django import READS_DB, bench_agency, machine, percentile, setup
 
 POOL_SQL = """
 DROP TABLE IF EXISTS bench_plates;
@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
-    setup()
+    setup(READS_DB)
     from django.db import connection
 
     from reads.choices import Channel, Purpose

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The reads benchmarks (ingest, search, purge) share a database of their own, apart from alpr_bench, which the
+# hotlist and load benchmarks use, so that one's tens of millions of generated reads do not skew the other's.
+READS_DB = "alpr_bench_reads"
 
 
 def setup(database: str = "alpr_bench") -> None:

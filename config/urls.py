@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from console.views.home import home
 from common.health import healthz
 from common.middleware import build_content_security_policy, content_security_policy
+from console.views.home import home
 
 api_v1 = [
     path("", include("agencies.api.urls")),

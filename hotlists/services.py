@@ -116,6 +116,13 @@ CREATE TEMP TABLE hotlist_stage (
 ) ON COMMIT DROP;
 CREATE TEMP TABLE hotlist_added (id bigint PRIMARY KEY) ON COMMIT DROP;
 """
+# Alerts keep their snapshot of an entry that leaves the list (the SET_NULL Django does for ORM deletes).
+_DETACH_ALERTS_SQL = """
+UPDATE hotlists_alert a SET entry_id = NULL
+FROM hotlists_hotlistentry e
+WHERE a.entry_id = e.id AND e.hotlist_id = %s
+AND NOT EXISTS (SELECT 1 FROM hotlist_stage s WHERE s.plate = e.plate AND s.plate_state = e.plate_state)
+"""
 _REMOVE_SQL = """
 DELETE FROM hotlists_hotlistentry e WHERE e.hotlist_id = %s
 AND NOT EXISTS (SELECT 1 FROM hotlist_stage s WHERE s.plate = e.plate AND s.plate_state = e.plate_state)
@@ -247,6 +254,7 @@ def _apply(hotlist: Hotlist, entries: list[ParsedEntry], *, replace: bool, user)
         cursor.execute("ANALYZE hotlist_stage")
         removed = 0
         if replace:
+            cursor.execute(_DETACH_ALERTS_SQL, [hotlist.pk])
             cursor.execute(_REMOVE_SQL, [hotlist.pk])
             removed = cursor.rowcount
         cursor.execute(_UPDATE_SQL, [hotlist.pk])

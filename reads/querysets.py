@@ -32,8 +32,8 @@ class ReadQuerySet(models.QuerySet):
         from .models import Camera, CameraMove
 
         within = {"location__dwithin": (point, D(m=radius_m))}
-        camera_ids = Camera.objects.filter(**within).values("id").union(
-            CameraMove.objects.filter(**within).values("camera_id")
+        camera_ids = (
+            Camera.objects.filter(**within).values("id").union(CameraMove.objects.filter(**within).values("camera_id"))
         )
         return self.filter(models.Q(camera_id__in=camera_ids) | models.Q(own_location=True), **within)
 

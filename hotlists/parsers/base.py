@@ -68,7 +68,8 @@ class ErrorCollector:
     def add(self, line: int, reason: str) -> None:
         self.total += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append((line, reason))
+            # Reasons quote the bad text, and the import record keeps them in a jsonb column, which holds no NUL.
+            self.errors.append((line, reason.replace("\x00", "\ufffd")))
 
     def raise_if_any(self) -> None:
         if self.total:

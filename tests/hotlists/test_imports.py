@@ -115,6 +115,18 @@ def test_import_finds_earlier_reads(hotlist, camera, store_reads):
     assert (again.unchanged, again.historical_alerts, Alert.objects.count()) == (2, 0, 1)
 
 
+def test_entries_removed_by_a_replacement_leave_their_alerts(hotlist, camera, store_reads):
+    hotlist_import(hotlist=hotlist, content=_clew(["7ABC123", "5KEEP12"]), file_name="svs.tbl",
+                   file_format=ImportFormat.CLEW)  # fmt: skip
+    store_reads(camera, ["7ABC123"], plate_state="CA")
+    alert = Alert.objects.get()
+    record = hotlist_import(hotlist=hotlist, content=_clew(["5KEEP12"]), file_name="svs.tbl",
+                            file_format=ImportFormat.CLEW)  # fmt: skip
+    assert (record.outcome, record.removed) == (ImportOutcome.SUCCEEDED, 1)
+    alert.refresh_from_db()
+    assert (alert.entry_id, alert.entry_plate, alert.list_name) == (None, "7ABC123", hotlist.name)
+
+
 def test_api_import(hotlist, make_user, client_for, other_agency, make_hotlist):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -2,7 +2,7 @@
 callers (an agency admin's API token; an ingest token for the ingest endpoints): no 5xx, and every response with a
 documented status matches its documented schema and content type.
 
-CI runs a few deterministic examples per operation (RELIABILITY_FUZZ_EXAMPLES, default 5; about a minute). A longer
+CI runs a few deterministic examples per operation (RELIABILITY_FUZZ_EXAMPLES, default 4; about a minute). A longer
 run: `RELIABILITY_FUZZ_EXAMPLES=200 RELIABILITY_FUZZ_RANDOM=1 pytest tests/reliability/test_api_schema.py`
 (see docs/reliability.md).
 """
@@ -30,7 +30,7 @@ from reads.plates import canonical_key
 
 from ..factories import AgencyFactory, UserFactory
 
-EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "4"))
 RANDOM = os.environ.get("RELIABILITY_FUZZ_RANDOM", "") not in ("", "0")
 INGEST_PATHS = ("/api/v1/reads/batch/", "/api/v1/ingest/openalpr/")
 

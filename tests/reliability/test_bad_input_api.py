@@ -93,6 +93,7 @@ files = st.one_of(
 @given(file_format=st.sampled_from(["clew", "ncic", "csv"]), content=files)
 @example(file_format="ncic", content=("V" + " " * 18 + "20190515" + "7ABC123   CA" + " " * 6 + "²²²²").encode())
 @example(file_format="csv", content=b"plate,state,make\n7ABC123,CA,HON\x00DA\n")
+@example(file_format="clew", content=b"DATE07/02/2018 09:00\nHG\x00     CA1220190515\nTOTAL RECORD 1\n")
 @example(file_format="csv", content=b"plate,state,year\n7ABC123,CA,\xc2\xb2\xc2\xb2\xc2\xb2\xc2\xb2\n")
 @example(file_format="csv", content=("plate,state,description\n7ABC123,CA," + "x" * 200_000).encode())
 def test_hotlist_import_refuses_garbage_without_an_exception(agency, file_format, content):
