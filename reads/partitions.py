@@ -50,6 +50,23 @@ def partitions_ensure_ahead(*, days_ahead: int = 7, days_behind: int = 2, today:
     return [partition_name(day) for day in days]
 
 
+def partitions_analyze_recent(*, today: dt.date | None = None) -> list[str]:
+    """Refresh the planner's statistics of today's and yesterday's partitions, which fill during the day.
+
+    A partition is created empty; until it is analyzed the planner believes it holds nothing and may pick a poor
+    plan for a wildcard search over it. Autovacuum does this where it runs; the scheduler does it hourly so that
+    the system does not depend on it. ANALYZE samples a fixed number of rows, so this costs the same every hour.
+    """
+    today = today or dt.datetime.now(dt.UTC).date()
+    names = [partition_name(today - dt.timedelta(days=offset)) for offset in (0, 1)]
+    existing = {name for name, _ in partitions_existing()}
+    with connection.cursor() as cursor:
+        for name in names:
+            if name in existing:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
+    return [name for name in names if name in existing]
+
+
 def partitions_existing() -> list[tuple[str, dt.date]]:
     """(name, day) of every existing partition, oldest first."""
     with connection.cursor() as cursor:

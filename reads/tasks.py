@@ -2,13 +2,15 @@
 
 from celery import shared_task
 
-from .partitions import partitions_ensure_ahead
+from .partitions import partitions_analyze_recent, partitions_ensure_ahead
 from .services import read_purge_expired
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def ensure_partitions() -> list[str]:
-    return partitions_ensure_ahead()
+    names = partitions_ensure_ahead()
+    partitions_analyze_recent()
+    return names
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

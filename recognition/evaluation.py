@@ -144,7 +144,7 @@ def read_labels(labels_path: str | Path) -> list[LabelledImage]:
             parts = line.split()
         if len(parts) < 6:
             raise ValueError(f"{path}:{n}: expected 'image x y width height plate', got {line!r}")
-        name, x, y, w, h, plate = parts[0], *map(lambda v: int(float(v)), parts[1:5]), parts[5]
+        name, x, y, w, h, plate = parts[0], *(int(float(v)) for v in parts[1:5]), parts[5]
         items.append(LabelledImage(name, (x, y, x + w, y + h), normalize_plate(plate)))
     return items
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Evaluate the plate recognizer on a labelled folder and print the RESULT line.
 
-    YOLO_OFFLINE=1 .venv/bin/python tools/eval_recognition.py ../shared/datasets/us-plates-dev/labels.tsv [--mistakes]
+YOLO_OFFLINE=1 .venv/bin/python tools/eval_recognition.py ../shared/datasets/us-plates-dev/labels.tsv [--mistakes]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def main() -> int:
     ap.add_argument("--weights", default=None, help="detector weights (default: fastanpr best.pt)")
     ap.add_argument("--ocr-model", default=None, help="plate OCR ONNX (default: engine/models/plate_ocr.onnx)")
     ap.add_argument("--no-state", action="store_true")
-    ap.add_argument("--second-opinion", action="store_true", help="also ask RapidOCR when the plate OCR is unsure")
+    ap.add_argument("--no-second-opinion", action="store_true", help="never ask RapidOCR when the plate OCR is unsure")
     ap.add_argument("--no-variants", action="store_true", help="read only one crop per plate")
     ap.add_argument("--mistakes", action="store_true", help="list images read wrongly")
     ap.add_argument("--limit", type=int)
@@ -42,8 +42,14 @@ def main() -> int:
     from recognition.engine.pipeline import PlateRecognizer
     from recognition.evaluation import evaluate
 
-    rec = PlateRecognizer(args.weights, ocr_model_path=args.ocr_model, threads=args.threads, read_state=not args.no_state,
-                          second_opinion=args.second_opinion, variants=not args.no_variants)
+    rec = PlateRecognizer(
+        args.weights,
+        ocr_model_path=args.ocr_model,
+        threads=args.threads,
+        read_state=not args.no_state,
+        second_opinion=not args.no_second_opinion,
+        variants=not args.no_variants,
+    )
     rec.recognize(cv2.imread(str(next(args.labels.parent.glob("*.jpg")))))  # warm-up
     report = evaluate(args.labels, recognizer=rec, limit=args.limit)
     if args.mistakes:

@@ -129,7 +129,7 @@ def random_serial(rng: random.Random) -> str:
     L = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     D = "0123456789"
     if rng.random() < 0.6:
-        shapes, weights = zip(*COMMON_SHAPES.items())
+        shapes, weights = zip(*COMMON_SHAPES.items(), strict=False)
         shape = rng.choices(shapes, weights)[0]
     else:
         shape = "".join(rng.choice("LD") for _ in range(rng.randint(3, 8)))
@@ -210,9 +210,9 @@ def augment(img: np.ndarray, rng: random.Random, strength: float = 1.0) -> np.nd
         wr, hr = (-0.04, 0.10), (-0.06, 0.14)
     else:
         wr, hr = (0.0, 0.22), (0.0, 0.36)
-    l, r = int(rng.uniform(*wr) * strength * w), int(rng.uniform(*wr) * strength * w)
+    left, r = int(rng.uniform(*wr) * strength * w), int(rng.uniform(*wr) * strength * w)
     t, b = int(rng.uniform(*hr) * strength * h), int(rng.uniform(*hr) * strength * h)
-    pad = max(0, l, r, t, b) + 2
+    pad = max(0, left, r, t, b) + 2
     border = cv2.BORDER_REPLICATE if rng.random() < 0.5 else cv2.BORDER_CONSTANT
     val = tuple(rng.randint(0, 255) for _ in range(3))
     big = cv2.copyMakeBorder(img, pad, pad, pad, pad, border, value=val)
@@ -222,7 +222,7 @@ def augment(img: np.ndarray, rng: random.Random, strength: float = 1.0) -> np.nd
     M = cv2.getRotationMatrix2D((cx, cy), ang, 1.0)
     M[0, 1] += rng.gauss(0, 0.06) * strength
     big = cv2.warpAffine(big, M, (big.shape[1], big.shape[0]), borderMode=cv2.BORDER_REPLICATE)
-    img = big[pad - t : pad + h + b, pad - l : pad + w + r]
+    img = big[pad - t : pad + h + b, pad - left : pad + w + r]
     if img.size == 0:
         img = big
     # lighting
@@ -303,8 +303,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", type=Path, help="start from this state_dict (.pt) instead of random weights")
-    ap.add_argument("--stop-after", type=int, help="save a state_dict checkpoint (<out>.pt) after this many "
-                    "iterations and exit (first stage of a two-stage run on a slow machine)")
+    ap.add_argument(
+        "--stop-after",
+        type=int,
+        help="save a state_dict checkpoint (<out>.pt) after this many "
+        "iterations and exit (first stage of a two-stage run on a slow machine)",
+    )
     ap.add_argument("--pct-start", type=float, default=0.1, help="OneCycle warm-up fraction")
     ap.add_argument("--out", type=Path, default=ROOT / "recognition/engine/models/plate_ocr.onnx")
     args = ap.parse_args()
@@ -343,7 +347,7 @@ def main() -> None:
             x = torch.from_numpy(np.stack([a for a, _ in items]))
             pred = decode_greedy(model(x))
         model.train()
-        return sum(p == t for p, (_, t) in zip(pred, items)) / max(len(items), 1)
+        return sum(p == t for p, (_, t) in zip(pred, items, strict=False)) / max(len(items), 1)
 
     t0 = time.time()
     running = 0.0
@@ -386,9 +390,12 @@ def main() -> None:
     model.eval()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     dummy = torch.zeros(1, 1, INPUT_H, INPUT_W)
-    kwargs = dict(
-        input_names=["x"], output_names=["logits"], dynamic_axes={"x": {0: "n"}, "logits": {0: "n"}}, opset_version=17
-    )
+    kwargs = {
+        "input_names": ["x"],
+        "output_names": ["logits"],
+        "dynamic_axes": {"x": {0: "n"}, "logits": {0: "n"}},
+        "opset_version": 17,
+    }
     try:
         torch.onnx.export(model, dummy, str(args.out), dynamo=False, **kwargs)
     except TypeError:

@@ -200,6 +200,8 @@ HOTLIST_ALERT_GROUP_MINUTES = env.int("HOTLIST_ALERT_GROUP_MINUTES", default=5)
 
 # Recognition: the YOLO plate detector's weights (empty: the best.pt shipped in the fastanpr package).
 RECOGNITION_DETECTOR_WEIGHTS = env("RECOGNITION_DETECTOR_WEIGHTS", default="")
+# Labelled photos for evaluation live beside the project, never in it (see recognition_eval and the accuracy test).
+RECOGNITION_DATASETS_DIR = Path(env("RECOGNITION_DATASETS_DIR", default=str(BASE_DIR.parent / "shared" / "datasets")))
 RECOGNITION_MAX_IMAGE_BYTES = env.int("RECOGNITION_MAX_IMAGE_BYTES", default=20_000_000)
 RECOGNITION_MAX_FILES_PER_UPLOAD = 50
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000_000

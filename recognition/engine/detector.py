@@ -157,7 +157,7 @@ class PlateDetector:
             res = self._yolo.predict(img, imgsz=imgsz, conf=conf, iou=self.iou, verbose=False)[0]
             out = [
                 Detection(tuple(int(round(v)) for v in b), float(c))
-                for b, c in zip(res.boxes.xyxy.cpu().numpy(), res.boxes.conf.cpu().numpy())
+                for b, c in zip(res.boxes.xyxy.cpu().numpy(), res.boxes.conf.cpu().numpy(), strict=False)
             ]
             return sorted(out, key=lambda d: -d.confidence)[: self.max_det]
         x, r, left, top = self._letterbox(img, imgsz)

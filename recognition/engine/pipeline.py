@@ -11,7 +11,6 @@ printed on the plate, when the RapidOCR recogniser is available) and vehicle col
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from dataclasses import dataclass, field
@@ -51,7 +50,9 @@ def to_bgr(image: Any) -> np.ndarray:
             raise ImageError("empty image data (0 bytes)")
         img = cv2.imdecode(data, cv2.IMREAD_COLOR)
         if img is None:
-            raise ImageError(f"could not decode image data ({data.size} bytes): not a supported image format or corrupt")
+            raise ImageError(
+                f"could not decode image data ({data.size} bytes): not a supported image format or corrupt"
+            )
         return img
     if isinstance(image, np.ndarray):
         arr = image
@@ -108,7 +109,7 @@ class PlateRecognizer:
         read_state: bool = True,
         variants: bool = True,
         fallback_imgsz: int | None = 960,
-        second_opinion: bool = False,
+        second_opinion: bool = True,
     ):
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
         self.detector = PlateDetector(weights_path, imgsz=imgsz, conf=det_conf, threads=threads)
@@ -180,7 +181,11 @@ class PlateRecognizer:
             raise ImageError(f"image too small: {img.shape[1]}x{img.shape[0]}")
         t0 = time.perf_counter()
         dets = self.detector.detect(img)
-        if self.fallback_imgsz and not any(d.confidence >= 0.3 for d in dets) and max(img.shape[:2]) > self.detector.imgsz:
+        if (
+            self.fallback_imgsz
+            and not any(d.confidence >= 0.3 for d in dets)
+            and max(img.shape[:2]) > self.detector.imgsz
+        ):
             # nothing convincing at the normal size: small/distant plates show up at a larger size
             dets = self.detector.detect(img, imgsz=self.fallback_imgsz) or dets
         detect_ms = (time.perf_counter() - t0) * 1000.0
@@ -207,7 +212,11 @@ class PlateRecognizer:
                     state=state,
                     vehicle_color=vehicle_color(img, det.box),
                     crop=crop,
-                    timings={"detect_ms": round(detect_ms, 2), "ocr_ms": round(ocr_ms, 2), "state_ms": round(state_ms, 2)},
+                    timings={
+                        "detect_ms": round(detect_ms, 2),
+                        "ocr_ms": round(ocr_ms, 2),
+                        "state_ms": round(state_ms, 2),
+                    },
                 )
             )
         return readings

@@ -394,12 +394,12 @@ def rank_candidates(
 def merge_candidates(lists: Iterable[Sequence[tuple[str, float]]], top_k: int = 5) -> list[tuple[str, float]]:
     """Merge candidate lists from several crop variants: a plate's score is the sum of its
     confidences over variants divided by the number of variants (agreement is rewarded)."""
-    lists = [list(l) for l in lists if l]
+    lists = [list(items) for items in lists if items]
     if not lists:
         return []
     total: dict[str, float] = {}
-    for l in lists:
-        for s, p in l:
+    for items in lists:
+        for s, p in items:
             total[s] = total.get(s, 0.0) + p
     n = len(lists)
     ranked = sorted(((p / n, s) for s, p in total.items()), reverse=True)

@@ -176,3 +176,19 @@ def test_ingest_query_count_does_not_grow_with_the_batch(agency, camera, store_r
         store_reads(camera, [f"2BBB{n:03d}" for n in range(5)])
     with django_assert_max_num_queries(len(small.captured_queries)):
         store_reads(camera, [f"3CCC{n:03d}" for n in range(200)], step=dt.timedelta(seconds=1))
+
+
+def test_scheduled_partition_job_creates_a_week_ahead_and_analyzes_today(agency, camera, store_reads):
+    from reads.partitions import partitions_existing
+    from reads.tasks import ensure_partitions
+
+    store_reads(camera, ["1ANA001"], at=timezone.now() - dt.timedelta(minutes=5))
+    names = ensure_partitions()
+    today = dt.datetime.now(dt.UTC).date()
+    assert partition_name(today + dt.timedelta(days=7)) in names
+    assert {partition_name(today), partition_name(today + dt.timedelta(days=7))} <= {
+        n for n, _ in partitions_existing()
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [partition_name(today)])
+        assert cursor.fetchone()[0] >= 0  # analyzed: -1 means never analyzed
