@@ -32,10 +32,10 @@ class ReadQuerySet(models.QuerySet):
         from .models import Camera, CameraMove
 
         within = {"location__dwithin": (point, D(m=radius_m))}
-        camera_ids = (
-            Camera.objects.filter(**within).values("id").union(CameraMove.objects.filter(**within).values("camera_id"))
-        )
-        return self.filter(models.Q(camera_id__in=camera_ids) | models.Q(own_location=True), **within)
+        # Fetched first, so that the planner sees the ids and uses the (camera_id, captured_at) index.
+        camera_ids = set(Camera.objects.filter(**within).values_list("id", flat=True))
+        camera_ids |= set(CameraMove.objects.filter(**within).values_list("camera_id", flat=True))
+        return self.filter(models.Q(camera_id__in=sorted(camera_ids)) | models.Q(own_location=True), **within)
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -26,6 +26,7 @@ FUZZY_NEEDS_PLATE = "OCR-tolerant matching needs a full plate (no wildcards)."
 
 MAX_WINDOW_DAYS = 366
 COUNT_CAP = 10_000
+PATTERN_PLATES_MAX = 5_000
 
 
 @dataclass
@@ -92,11 +93,13 @@ def search_queryset(*, user, criteria: SearchCriteria):
         qs = qs.filter(owner_agency_id__in=criteria.agencies)
     if criteria.plate:
         if is_wildcard(criteria.plate):
-            # Trigram search over distinct plates, then an index lookup per matching plate (docs/benchmarks.md).
+            # The pattern is matched against the distinct plates (trigram and prefix indexes), then each matching
+            # plate is an index lookup in the reads (docs/benchmarks.md). The plates are fetched first: handed a
+            # subquery, the planner often scans the whole plate table instead.
             like = wildcard_to_like(criteria.plate)
-            qs = qs.filter(plate__in=Plate.objects.filter(plate__like=like).values("plate"))
+            qs = _filter_plates(qs, Plate.objects.filter(plate__like=like), broad={"plate__like": like})
         elif criteria.fuzzy:
-            qs = qs.filter(plate__in=Plate.objects.filter(canonical=canonical_key(criteria.plate)).values("plate"))
+            qs = _filter_plates(qs, Plate.objects.filter(canonical=canonical_key(criteria.plate)))
         else:
             qs = qs.filter(plate=criteria.plate)
     if criteria.plate_state:
@@ -111,6 +114,15 @@ def search_queryset(*, user, criteria: SearchCriteria):
         point = Point(criteria.near.longitude, criteria.near.latitude, srid=4326)
         qs = qs.near(point, criteria.near.radius_m)
     return qs.select_related("camera", "owner_agency").order_by("-captured_at", "-id")
+
+
+def _filter_plates(qs, plates_qs, broad: dict | None = None):
+    """Reads whose plate is one of `plates_qs`; a pattern matching more plates than that is applied to the reads
+    of the window directly."""
+    plates = list(plates_qs.values_list("plate", flat=True)[: PATTERN_PLATES_MAX + 1])
+    if len(plates) > PATTERN_PLATES_MAX and broad:
+        return qs.filter(**broad)
+    return qs.filter(plate__in=plates)
 
 
 @dataclass
