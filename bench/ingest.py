@@ -20,12 +20,27 @@ from setup_django import READS_DB, bench_agency, machine, setup
 LETTERS = string.ascii_uppercase
 
 
-def _plates(rng: random.Random, n: int) -> list[str]:
-    return [rng.choice("56789") + "".join(rng.choices(LETTERS, k=3)) + f"{rng.randrange(1000):03d}" for _ in range(n)]
+def _new_plate(rng: random.Random) -> str:
+    return rng.choice("56789") + "".join(rng.choices(LETTERS, k=3)) + f"{rng.randrange(1000):03d}"
 
 
-def _worker(args: tuple[int, int, int, int, float]) -> tuple[int, float]:
-    worker, batches, batch_size, run_id, start_at = args
+def _plates(rng: random.Random, n: int, known: list[str], new_share: float) -> list[str]:
+    """Plates as a camera network sees them in steady state: mostly vehicles seen before (already in the plate
+    index), `new_share` of them never seen. With no pool of known plates, every plate is new."""
+    return [_new_plate(rng) if not known or rng.random() < new_share else rng.choice(known) for _ in range(n)]
+
+
+def _known_plates() -> list[str]:
+    """Plates already in the plate index (bench/search.py's generated month), a sample of up to 500,000."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT plate FROM reads_plate TABLESAMPLE SYSTEM (25) LIMIT 500000")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _worker(args: tuple[int, int, int, int, float, float]) -> tuple[int, float]:
+    worker, batches, batch_size, run_id, start_at, new_share = args
     setup(READS_DB)
     from django.db import connection
 
@@ -37,10 +52,11 @@ def _worker(args: tuple[int, int, int, int, float]) -> tuple[int, float]:
     agency = Agency.objects.get(slug="bench-pd")
     cameras = list(Camera.objects.filter(agency=agency).values_list("id", flat=True))
     rng = random.Random(worker * 7919 + run_id)
+    known = _known_plates()
     base = dt.datetime.now(dt.UTC) - dt.timedelta(hours=6)
     payloads = []
     for b in range(batches):
-        plates = _plates(rng, batch_size)
+        plates = _plates(rng, batch_size, known, new_share)
         payloads.append(
             [
                 {
@@ -74,6 +90,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--entries", type=int, default=1_000_000, help="active hotlist entries to match against")
     parser.add_argument("--workers", type=int, default=2, help="processes ingesting at once (as web workers would)")
+    parser.add_argument(
+        "--new-plates", type=float, default=0.1, help="share of plates never seen before (1.0: every plate new)"
+    )
     args = parser.parse_args()
     setup(READS_DB)
     bench_agency()
@@ -88,10 +107,13 @@ def main() -> None:
     run_id = int(time.time())
     start_at = time.time() + 3
     with mp.get_context("spawn").Pool(args.workers) as pool:
-        results = pool.map(_worker, [(w, batches, args.batch, run_id, start_at) for w in range(args.workers)])
+        results = pool.map(
+            _worker, [(w, batches, args.batch, run_id, start_at, args.new_plates) for w in range(args.workers)]
+        )
     stored = sum(r[0] for r in results)
     wall = max(r[1] for r in results)
-    print(f"machine: {machine()}; workers={args.workers} batch={args.batch} hotlist_entries={entries}")
+    settings = f"workers={args.workers} batch={args.batch} new_plates={args.new_plates} hotlist_entries={entries}"
+    print(f"machine: {machine()}; {settings}")
     print(f"RESULT reads_per_s={stored / wall:.0f} reads={stored} seconds={wall:.2f} entries={entries}")
 
 
