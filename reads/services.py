@@ -56,14 +56,14 @@ class IngestResult:
 _INSERT_READS = """
 WITH input AS (
     SELECT * FROM unnest(
-        %(camera_id)s::bigint[], %(captured_at)s::timestamptz[], %(plate)s::text[], %(plate_state)s::text[],
-        %(plate_kind)s::text[], %(confidence)s::float8[], %(candidates)s::jsonb[], %(vehicle_make)s::text[],
+        %(camera_id)s::bigint[], %(captured_at)s::text[]::timestamptz[], %(plate)s::text[], %(plate_state)s::text[],
+        %(plate_kind)s::text[], %(confidence)s::float8[], %(vehicle_make)s::text[],
         %(vehicle_model)s::text[], %(vehicle_type)s::text[], %(vehicle_color)s::text[], %(direction)s::text[],
         %(heading)s::int[], %(latitude)s::float8[], %(longitude)s::float8[], %(image)s::text[],
         %(plate_crop)s::text[], %(source_id)s::text[]
-    ) AS t(camera_id, captured_at, plate, plate_state, plate_kind, confidence, candidates, vehicle_make,
+    ) WITH ORDINALITY AS t(camera_id, captured_at, plate, plate_state, plate_kind, confidence, vehicle_make,
            vehicle_model, vehicle_type, vehicle_color, direction, heading, latitude, longitude, image,
-           plate_crop, source_id)
+           plate_crop, source_id, n)
 )
 INSERT INTO reads_read (
     owner_agency_id, camera_id, captured_at, received_at, plate, plate_state, plate_kind, confidence, candidates,
@@ -71,7 +71,8 @@ INSERT INTO reads_read (
     plate_crop, source, source_id, recognition_job_id
 )
 SELECT %(agency_id)s, i.camera_id, i.captured_at, now(), i.plate, i.plate_state, i.plate_kind, i.confidence,
-       i.candidates, i.vehicle_make, i.vehicle_model, i.vehicle_type, i.vehicle_color, i.direction, i.heading,
+       %(candidates)s::jsonb -> (i.n::int - 1), i.vehicle_make, i.vehicle_model, i.vehicle_type, i.vehicle_color,
+       i.direction, i.heading,
        CASE WHEN i.longitude IS NULL THEN c.location
             ELSE ST_SetSRID(ST_MakePoint(i.longitude, i.latitude), 4326)::geography END,
        i.longitude IS NOT NULL, i.image, i.plate_crop, %(source)s, i.source_id, %(recognition_job_id)s
@@ -181,9 +182,16 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
             "image", "plate_crop", "source_id",
         )
     }  # fmt: skip
-    columns["candidates"] = [json.dumps(read.candidates) for read in reads]
+    # Bound as text and JSON documents: PostgreSQL parses these faster than psycopg adapts 1,000 datetimes
+    # or 1,000 separate JSON values (measured: 4 ms and 11 ms a batch).
+    columns["captured_at"] = [read.captured_at.isoformat() for read in reads]
+    columns["candidates"] = json.dumps([read.candidates for read in reads])
     plates = sorted({read.plate for read in reads})  # sorted: concurrent batches lock index keys in one order
-    with connection.cursor() as cursor:
+    # A psycopg cursor with server-side binding: the 18 arrays travel as bound parameters instead of being
+    # rendered into the SQL text (Django's cursor quotes each of the 18,000 values in Python, which cost more
+    # than the insert itself). Same connection, so the same transaction.
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
         cursor.execute(
             _INSERT_READS,
             {**columns, "agency_id": agency.pk, "source": source, "recognition_job_id": recognition_job_id},
