@@ -34,6 +34,9 @@ TEXT_NUL = "Text may not hold NUL characters."
 CANDIDATES_FORMAT = "candidates is a list of {plate, confidence} objects."
 
 FUTURE_SKEW = dt.timedelta(minutes=5)
+# Django's `Choices.values` builds a new list on every access: too slow to ask per read.
+_PLATE_KINDS = frozenset(PlateKind.values)
+_DIRECTIONS = frozenset(Direction.values)
 _TEXT_FIELDS = {"vehicle_make": 40, "vehicle_model": 40, "vehicle_type": 24, "vehicle_color": 24}
 
 
@@ -174,7 +177,7 @@ def validate_items(
         except ValueError as exc:
             fail("plate_state", str(exc))
         kind = item.get("plate_kind") or PlateKind.FULL
-        if kind not in PlateKind.values:
+        if not isinstance(kind, str) or kind not in _PLATE_KINDS:
             fail("plate_kind", CHOICE.format(choices=", ".join(PlateKind.values)))
         read.plate_kind = kind
         for name, low, high in (("confidence", 0, 1), ("heading", 0, 359.999)):
@@ -197,7 +200,7 @@ def validate_items(
             else:
                 setattr(read, name, value.strip().lower() if name == "vehicle_color" else value.strip())
         direction = item.get("direction") or ""
-        if direction and direction not in Direction.values:
+        if direction and (not isinstance(direction, str) or direction not in _DIRECTIONS):
             fail("direction", CHOICE.format(choices=", ".join(Direction.values)))
         read.direction = direction
         lat, lon = item.get("latitude"), item.get("longitude")

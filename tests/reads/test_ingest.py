@@ -83,6 +83,8 @@ def test_replayed_batch_stores_nothing_twice(agency, camera, ingest_client):
         ({"source_id": None}, "source_id", validation.REQUIRED),
         ({"confidence": 7}, "confidence", validation.NUMBER_RANGE.format(low=0, high=1)),
         ({"latitude": 33.1}, "latitude", validation.LATLON_PAIR),
+        ({"plate_kind": ["full"]}, "plate_kind", validation.CHOICE.format(choices="full, partial, paper, none")),
+        ({"direction": {"a": 1}}, "direction", validation.CHOICE.format(choices="approaching, receding")),
     ],
 )
 def test_bad_read_is_refused_with_reason(agency, camera, ingest_client, overrides, field, message):
