@@ -162,6 +162,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several serializers share, so the schema's enums are stable and readable.
+    "ENUM_NAME_OVERRIDES": {
+        "HotlistCategoryEnum": "hotlists.choices.Category",
+        "HotlistImportFormatEnum": "hotlists.choices.ImportFormat",
+        "AlertStatusEnum": "hotlists.choices.AlertStatus",
+        "NotificationStatusEnum": "hotlists.choices.OutboxStatus",
+        "MouStatusEnum": "sharing.models.MOU.Status",
+        "RecognitionJobStatusEnum": "recognition.models.RecognitionJob.Status",
+    },
 }
 
 # django-guardian: no anonymous user row; anonymous callers never hold object permissions.

@@ -42,7 +42,7 @@ class CamerasSerializer(serializers.Serializer):
     by_kind = CameraKindSerializer(many=True)
 
 
-class HotlistSerializer(serializers.Serializer):
+class PublicHotlistSerializer(serializers.Serializer):
     source = serializers.CharField()
     source_label = serializers.CharField()
     category = serializers.CharField()
@@ -77,7 +77,7 @@ class SharingSerializer(serializers.Serializer):
     private_entities_sharing_in = AgencyNameSerializer(many=True)
 
 
-class PurgeRunSerializer(serializers.Serializer):
+class PublicPurgeRunSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     removed = serializers.IntegerField()
 
@@ -85,7 +85,7 @@ class PurgeRunSerializer(serializers.Serializer):
 class PurgesSerializer(serializers.Serializer):
     runs = serializers.IntegerField()
     removed = serializers.IntegerField()
-    latest = PurgeRunSerializer(many=True)
+    latest = PublicPurgeRunSerializer(many=True)
 
 
 class AuditSerializer(serializers.Serializer):
@@ -108,7 +108,7 @@ class FiguresSerializer(serializers.Serializer):
     reads_retained_from = serializers.DateField()
     public_comment_meeting = MeetingSerializer()
     cameras = CamerasSerializer()
-    hotlists = HotlistSerializer(many=True)
+    hotlists = PublicHotlistSerializer(many=True)
     reads = serializers.IntegerField()
     hotlist_hits = serializers.IntegerField()
     searches = serializers.IntegerField()
