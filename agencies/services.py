@@ -8,9 +8,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Agency, ApiToken, Membership, User
-from .roles import STAFF_ROLES, role_group_name
+from .roles import STAFF_ROLES, role_group_name, sync_role_groups
 
 USER_IN_OTHER_AGENCY = "%(user)s already belongs to %(agency)s; a user acts for one agency only."
+
+
+def _role_group(role: str) -> Group:
+    """The role's group. `migrate` creates the groups; should they be gone (a database flushed without the
+    post-migrate step, a group deleted by hand), they are created again from ROLE_PERMISSIONS, never guessed."""
+    group = Group.objects.filter(name=role_group_name(role)).first()
+    if group is None:
+        sync_role_groups()
+        group = Group.objects.get(name=role_group_name(role))
+    return group
 
 
 def membership_sync_groups(*, user: User) -> None:
@@ -23,7 +33,7 @@ def membership_sync_groups(*, user: User) -> None:
     sharing_sync_agency_group(user=user)  # the agency group, which holds the MOU object permissions
     if membership is None:
         return
-    user.groups.add(Group.objects.get(name=role_group_name(membership.role)))
+    user.groups.add(_role_group(membership.role))
     is_staff = membership.role in STAFF_ROLES or user.is_superuser
     if user.is_staff != is_staff:
         user.is_staff = is_staff

@@ -38,7 +38,8 @@ def partitions_ensure(days: Iterable[dt.date]) -> None:
                 # The partition exists, which is all this wanted (found by bench/faults/postgres_restart.py).
                 if getattr(exc.__cause__, "sqlstate", None) != DUPLICATE_TABLE:
                     raise
-    _known_days.update(missing)
+    # Remembered only once committed: a partition created in a transaction that rolls back is gone again.
+    transaction.on_commit(lambda: _known_days.update(missing))
 
 
 def partitions_ensure_ahead(*, days_ahead: int = 7, days_behind: int = 2, today: dt.date | None = None) -> list[str]:

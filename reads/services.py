@@ -191,7 +191,8 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
     # rendered into the SQL text (Django's cursor quotes each of the 18,000 values in Python, which cost more
     # than the insert itself). Same connection, so the same transaction.
     connection.ensure_connection()
-    with connection.connection.cursor() as cursor:
+    # wrap_database_errors: psycopg's errors become Django's, as the rest of the code (and the 503 handler) expects.
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(
             _INSERT_READS,
             {**columns, "agency_id": agency.pk, "source": source, "recognition_job_id": recognition_job_id},

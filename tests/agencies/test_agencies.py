@@ -146,3 +146,9 @@ def test_healthz_reports_database_and_broker(client):
 
 def test_agency_factory_sanity():
     assert AgencyFactory().is_california_public_agency
+
+
+def test_role_groups_come_back_if_they_are_gone(make_user):
+    Group.objects.filter(name__startswith="role:").delete()
+    clerk = make_user(Role.RECORDS_CLERK)
+    assert clerk.has_perm("agencies.change_agency")
