@@ -26,7 +26,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from common.throttles import LoginRateThrottle
 
-from ..access import membership_of
 from ..choices import SignInReason
 from . import lockout
 from .admin_site import user_is_verified
@@ -184,11 +183,3 @@ def sign_out(request):
         logout(request)
         return render(request, "registration/logged_out.html")
     return render(request, "registration/logout.html")
-
-
-@login_required
-def home(request):
-    """Placeholder home page until the console has one: says who is signed in."""
-    membership = membership_of(request.user)
-    context = {"membership": membership, "verified": user_is_verified(request.user)}
-    return render(request, "registration/home.html", context)
