@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
@@ -70,6 +71,13 @@ class AlprViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+
+def validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's django ValidationError as the API's 400: field errors by field, the rest as non_field_errors."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
 def client_address(request) -> str | None:

@@ -7,7 +7,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from common.api import AlprViewSet
+from common.api import AlprViewSet, validation_error
 
 from ..choices import ImportOutcome
 from ..filtersets import AlertFilterSet, HotlistEntryFilterSet
@@ -27,10 +27,6 @@ from .serializers import (
 )
 
 NOT_YOUR_LIST = "Only the agency that owns a hotlist changes it."
-
-
-def _django_errors(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
 class HotlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
@@ -93,7 +89,7 @@ class HotlistEntryViewSet(
         try:
             entry = hotlist_entry_create(user=request.user, **body.validated_data)
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise validation_error(exc) from exc
         return Response(HotlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
@@ -144,7 +140,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet
         try:
             alert = alert_transition(alert=alert, user=request.user, **body.validated_data)
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise validation_error(exc) from exc
         alert = Alert.objects.prefetch_related("events__actor").get(pk=alert.pk)
         return Response(AlertDetailSerializer(alert).data)
 

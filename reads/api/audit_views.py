@@ -7,13 +7,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.access import membership_of
 from agencies.selectors import INACTIVITY_DAYS, accounts_due_for_deactivation, deactivation_reasons
-from common.api import AlprDataPermission, AlprViewSet
+from common.api import AlprDataPermission, AlprViewSet, validation_error
 
 from ..audits import audit_close, audit_open, audit_review_sample, audits_with_counts
 from ..models import SearchAuditSample
@@ -28,10 +27,6 @@ from .audit_serializers import (
 )
 
 _VIEW, _ADD, _CHANGE = ("reads.view_searchaudit",), ("reads.add_searchaudit",), ("reads.change_searchaudit",)
-
-
-def _drf_error(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 class SearchAuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
@@ -64,7 +59,7 @@ class SearchAuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprV
         try:
             audit = audit_open(agency=membership_of(request.user).agency, opened_by=request.user, **body.validated_data)
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise validation_error(exc) from exc
         return self._detail(audit.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=SampleReviewSerializer, responses=SearchAuditSampleSerializer)
@@ -77,7 +72,7 @@ class SearchAuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprV
         try:
             sample = audit_review_sample(audit=audit, sample=sample, reviewer=request.user, **body.validated_data)
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise validation_error(exc) from exc
         return Response(SearchAuditSampleSerializer(sample).data)
 
     @extend_schema(request=SearchAuditCloseSerializer, responses=SearchAuditDetailSerializer)
@@ -89,7 +84,7 @@ class SearchAuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprV
         try:
             audit_close(audit=audit, closed_by=request.user, **body.validated_data)
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise validation_error(exc) from exc
         return self._detail(audit.pk)
 
 

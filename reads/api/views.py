@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.access import membership_of
-from common.api import AlprDataPermission, AlprViewSet, IngestPermission, client_address
+from common.api import AlprDataPermission, AlprViewSet, IngestPermission, client_address, validation_error
 from common.throttles import FailOpenScopedRateThrottle
 
 from .. import openalpr
@@ -38,10 +38,6 @@ ALL_DUPLICATES = "Every read in this batch was already stored; nothing was store
 STORED = "Stored."
 UNKNOWN_AGENT_CAMERA = "No camera of your agency is mapped to agent {agent!r} camera {camera!r}; map it in admin."
 NO_IMAGE = "This read has no image of that kind."
-
-
-def _django_errors(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
 def _ingest_response(result) -> Response:
@@ -137,7 +133,7 @@ class ReadSearchView(APIView):
             )
             criteria = serializer.to_criteria().validate()
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise validation_error(exc) from exc
         page, size = data["page"], data["page_size"]
         result = read_search(
             user=request.user,
@@ -186,7 +182,7 @@ class ReadViewSet(AlprViewSet):
                 detail=params.validated_data.get("purpose_detail"),
             )
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise validation_error(exc) from exc
         read = self.get_object()
         kind = request.query_params.get("kind", "rear")
         path = read.plate_crop if kind == "plate" else read.image
@@ -240,7 +236,7 @@ class EvidenceHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
                 read_ids=data["read_ids"],
             )
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise validation_error(exc) from exc
 
     @extend_schema(request=HoldReleaseSerializer, responses=EvidenceHoldSerializer)
     @action(detail=True, methods=["post"])
@@ -250,7 +246,7 @@ class EvidenceHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         try:
             hold = hold_release(hold=self.get_object(), user=request.user, reason=body.validated_data["reason"])
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise validation_error(exc) from exc
         return Response(EvidenceHoldSerializer(hold).data)
 
 
