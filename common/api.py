@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,11 +12,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from agencies.access import NO_AGENCY, alpr_access_refusal, membership_of
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
+from common.outage import MESSAGES, RETRY_AFTER_SECONDS, unavailable_service
 
 logger = logging.getLogger(__name__)
 
 TOKEN_PURPOSE_REFUSED = "This token's purpose ({purpose}) does not allow this endpoint."
-SERVICE_UNAVAILABLE = "The database is unavailable; nothing was stored. Retry shortly."
 
 
 def token_purpose_refusal(request, allowed: frozenset[str]) -> str | None:
@@ -86,10 +85,9 @@ def client_address(request) -> str | None:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus: a database outage answers 503 with Retry-After instead of a 500."""
-    if isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
-    ):
-        logger.warning("database unavailable: %s", exc)
-        return Response({"detail": SERVICE_UNAVAILABLE}, status=503, headers={"Retry-After": "5"})
+    """DRF's handler, plus: a database or cache outage answers 503 with Retry-After instead of a 500."""
+    service = unavailable_service(exc)
+    if service is not None:
+        logger.warning("%s unavailable: %s", service, exc)
+        return Response({"detail": MESSAGES[service]}, status=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
     return drf_exception_handler(exc, context)
