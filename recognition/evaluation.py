@@ -16,10 +16,16 @@ BGR array (decoding is not timed) and:
 * ``ms``      -- wall-clock time of ``recognizer.recognize(image)`` (detection + OCR + post-processing).
 
 A plate that is not detected counts as wrong for ``exact`` and ``within1``.
+
+The issuing state is scored separately (``evaluate_states``) on the held-out tenth of the plate-crop
+set (``labels.csv``: image, state, plate), the only labelled states there are: ``told`` is the share
+of crops given a state, ``precision`` the share of those that are right.
 """
 
 from __future__ import annotations
 
+import csv
+import random
 import re
 import statistics
 import time
@@ -200,3 +206,66 @@ def evaluate(
         if progress:
             progress(res)
     return EvalReport(results)
+
+
+@dataclass(frozen=True)
+class LabelledCrop:
+    path: Path
+    state: str  # USPS code, upper case
+    plate: str
+
+
+def read_plate_texts(labels_path: str | Path) -> set[str]:
+    """The plate texts of a labels file (TSV or CSV, plate text last on each line)."""
+    texts = set()
+    for line in Path(labels_path).read_text().splitlines():
+        parts = re.split(r"[\t,]", line.strip())
+        if parts and parts[-1]:
+            texts.add(normalize_plate(parts[-1]))
+    return texts
+
+
+def crop_split(crops_dir: str | Path, exclude: set[str] = frozenset()) -> tuple[list[LabelledCrop], list[LabelledCrop]]:
+    """The plate-crop set split for training (90 %) and held out (10 %), the same way every time.
+
+    Crops whose plate text is in ``exclude`` (the evaluation photos' plates: the same car must not
+    be trained on) are left out before splitting. ``tools/train_ocr.py`` trains on the first part
+    and chooses models by the second; ``evaluate_states`` scores the second.
+    """
+    crops_dir = Path(crops_dir)
+    rows = []
+    with open(crops_dir / "labels.csv", newline="") as fh:
+        for row in csv.reader(fh):
+            if not row or row[0] == "image":
+                continue
+            plate = normalize_plate(row[2])
+            if 3 <= len(plate) <= 10 and plate not in exclude:
+                rows.append(LabelledCrop(crops_dir / row[0], row[1].upper(), plate))
+    rows.sort(key=lambda r: r.path.name)
+    random.Random(1234).shuffle(rows)
+    held_out = len(rows) // 10
+    return rows[held_out:], rows[:held_out]
+
+
+@dataclass
+class StateReport:
+    crops: int
+    told: int
+    right: int
+
+    def result_line(self) -> str:
+        told = self.told / max(self.crops, 1)
+        precision = self.right / max(self.told, 1)
+        return f"STATE crops={self.crops} told={told:.3f} precision={precision:.3f}"
+
+
+def evaluate_states(crops: list[LabelledCrop], *, recognizer: Any) -> StateReport:
+    """Read each crop whole (as if the detector had boxed it) and score the state it is given."""
+    told = right = 0
+    for crop in crops:
+        image = _load_bgr(crop.path)
+        _, state = recognizer.read_plate(image, (0, 0, image.shape[1], image.shape[0]))
+        if state:
+            told += 1
+            right += state == crop.state
+    return StateReport(len(crops), told, right)

@@ -21,7 +21,6 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="CPU threads (torch and onnxruntime)")
     ap.add_argument("--weights", default=None, help="detector weights (default: fastanpr best.pt)")
     ap.add_argument("--ocr-model", default=None, help="plate OCR ONNX (default: engine/models/plate_ocr.onnx)")
-    ap.add_argument("--no-state", action="store_true")
     ap.add_argument("--no-second-opinion", action="store_true", help="never ask RapidOCR when the plate OCR is unsure")
     ap.add_argument("--no-variants", action="store_true", help="read only one crop per plate")
     ap.add_argument("--mistakes", action="store_true", help="list images read wrongly")
@@ -46,7 +45,6 @@ def main() -> int:
         args.weights,
         ocr_model_path=args.ocr_model,
         threads=args.threads,
-        read_state=not args.no_state,
         second_opinion=not args.no_second_opinion,
         variants=not args.no_variants,
     )

@@ -22,10 +22,8 @@ Reproducible: fixed seeds, single process.  Example (about 25 minutes on 2 CPU c
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -38,8 +36,9 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recognition.engine.ocr import CHARSET, INPUT_H, INPUT_W, build_crnn, preprocess  # noqa: E402
-from recognition.engine.plates import COMMON_SHAPES  # noqa: E402
+from recognition.engine.ocr import CHARSET, INPUT_H, INPUT_W, STATE_CLASSES, build_crnn, preprocess  # noqa: E402
+from recognition.engine.plates import COMMON_SHAPES, US_STATE_NAMES  # noqa: E402
+from recognition.evaluation import crop_split, read_plate_texts  # noqa: E402
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
 SERIAL_FONTS = [
@@ -62,59 +61,35 @@ SMALL_FONTS = [
     "DejaVuSerif.ttf",
     "LiberationSerif-Bold.ttf",
 ]
-STATE_WORDS = [
-    "California",
-    "Texas",
-    "NEW YORK",
-    "Florida",
-    "Virginia",
-    "ILLINOIS",
-    "Ohio",
-    "Michigan",
-    "PENNSYLVANIA",
-    "New Jersey",
-    "Georgia",
-    "Arizona",
-    "Nevada",
-    "Oregon",
-    "WASHINGTON",
-    "Maryland",
-    "Idaho",
-    "Alabama",
-    "Hawaii",
-    "MINNESOTA",
-    "Wisconsin",
-    "Louisiana",
-    "North Carolina",
-    "Colorado",
-    "Utah",
-    "Vermont",
-    "Maine",
-    "Iowa",
-    "Delaware",
-    "Tennessee",
-]
-SLOGANS = [
-    "dmv.ca.gov",
-    "Sunshine State",
-    "Empire State",
-    "Land of Lincoln",
-    "Live Free or Die",
-    "Famous Potatoes",
-    "Aloha State",
-    "Great Lakes",
-    "First in Flight",
-    "Garden State",
-    "Virginia is for Lovers",
-    "10,000 Lakes",
-    "America's Dairyland",
-    "Spirit of America",
-    "Vacationland",
-    "Grand Canyon State",
-    "The Lone Star State",
-    "Wild Wonderful",
-    "",
-]
+# Slogans printed on plates, by state (a synthetic plate only carries its own state's slogan, so
+# that the state head learns a true association).
+STATE_SLOGANS = {
+    "CA": ["dmv.ca.gov"],
+    "FL": ["Sunshine State"],
+    "NY": ["Empire State", "Excelsior"],
+    "IL": ["Land of Lincoln"],
+    "NH": ["Live Free or Die"],
+    "ID": ["Famous Potatoes"],
+    "HI": ["Aloha State"],
+    "MI": ["Great Lakes", "Pure Michigan"],
+    "NC": ["First in Flight"],
+    "NJ": ["Garden State"],
+    "VA": ["Virginia is for Lovers"],
+    "MN": ["10,000 Lakes"],
+    "WI": ["America's Dairyland"],
+    "MA": ["Spirit of America"],
+    "ME": ["Vacationland"],
+    "AZ": ["Grand Canyon State"],
+    "TX": ["The Lone Star State"],
+    "WV": ["Wild, Wonderful"],
+    "CT": ["Constitution State"],
+    "MT": ["Big Sky"],
+    "SD": ["Great Faces. Great Places."],
+    "DC": ["Taxation Without Representation"],
+}
+# Text seen on licence plate frames (dealers, slogans): the model must learn to ignore it.
+FRAME_WORDS = ["TOYOTA OF", "HONDA", "FORD", "AUTO MALL", "MOTORS", "1-800-555-0199", "CHEVROLET", "NISSAN",
+               "MY OTHER CAR", "SALES & SERVICE", "DEALER", "WWW.CARS.COM", "ALUMNI", "KIA", "SUBARU"]  # fmt: skip
 
 
 def font(name: str, size: int) -> ImageFont.FreeTypeFont:
@@ -160,12 +135,23 @@ def render_synthetic(rng: random.Random) -> tuple[np.ndarray, str]:
         d.rectangle([2, 2, W - 3, H - 3], outline=fg, width=rng.randint(1, 4))
     # state name on top
     top_col = rng.choice([fg, (20, 20, 120), (150, 20, 20), (0, 0, 0)])
-    word = rng.choice(STATE_WORDS)
-    f = font(rng.choice(SMALL_FONTS), rng.randint(18, 34))
-    tw = d.textlength(word, font=f)
-    d.text(((W - tw) / 2 + rng.randint(-20, 20), rng.randint(4, 16)), word, fill=top_col, font=f)
+    code = rng.choice(STATE_CLASSES[1:])
+    slogan = rng.choice(STATE_SLOGANS.get(code, [""]) + [""])
+    if rng.random() < 0.12:  # no state name printed: the state can only be told from a slogan, if any
+        word = ""
+        if not slogan:
+            code = ""
+    else:
+        word = US_STATE_NAMES[code]
+        word = word.upper() if rng.random() < 0.4 else word
+    if word:
+        f = font(rng.choice(SMALL_FONTS), rng.randint(18, 34))
+        tw = d.textlength(word, font=f)
+        if tw > W - 10:
+            f = font(rng.choice(SMALL_FONTS), 18)
+            tw = d.textlength(word, font=f)
+        d.text(((W - tw) / 2 + rng.randint(-10, 10), rng.randint(4, 16)), word, fill=top_col, font=f)
     # slogan at bottom
-    slogan = rng.choice(SLOGANS)
     if slogan:
         f = font(rng.choice(SMALL_FONTS), rng.randint(12, 22))
         tw = d.textlength(slogan, font=f)
@@ -197,8 +183,30 @@ def render_synthetic(rng: random.Random) -> tuple[np.ndarray, str]:
     x = (W - target_w) // 2 + rng.randint(-12, 12)
     y = int(H * rng.uniform(0.24, 0.34))
     img.paste(Image.new("RGB", layer.size, fg), (x, y), layer)
+    if rng.random() < 0.35:
+        img = add_frame(img, rng)
     arr = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
-    return arr, text
+    return arr, text, STATE_CLASSES.index(code)
+
+
+def add_frame(plate: Image.Image, rng: random.Random) -> Image.Image:
+    """Put the plate in a licence plate frame: a dark or chrome border, often with dealer text
+    on its top or bottom bar, sitting right next to the first and last characters."""
+    W, H = plate.size
+    side, top, bottom = rng.randint(3, 14), rng.randint(3, 16), rng.randint(6, 30)
+    colour = rng.choice([(15, 15, 15), (35, 35, 40), (190, 190, 195), (120, 120, 125), (90, 10, 10)])
+    colour = tuple(max(0, min(255, c + rng.randint(-15, 15))) for c in colour)
+    framed = Image.new("RGB", (W + 2 * side, H + top + bottom), colour)
+    framed.paste(plate, (side, top))
+    d = ImageDraw.Draw(framed)
+    ink = (235, 235, 235) if sum(colour) < 300 else (20, 20, 20)
+    for y0, bar in ((0, top), (H + top, bottom)):
+        if bar >= 12 and rng.random() < 0.6:
+            f = font(rng.choice(SMALL_FONTS), max(8, bar - 4))
+            word = rng.choice(FRAME_WORDS)
+            tw = d.textlength(word, font=f)
+            d.text(((W + 2 * side - tw) / 2, y0 + 1), word, fill=ink, font=f)
+    return framed
 
 
 def augment(img: np.ndarray, rng: random.Random, strength: float = 1.0) -> np.ndarray:
@@ -274,22 +282,99 @@ def decode_greedy(logits: torch.Tensor) -> list[str]:
 
 
 def load_real(crops_dir: Path, exclude: set[str]):
-    rows = []
-    with open(crops_dir / "labels.csv", newline="") as fh:
-        for row in csv.reader(fh):
-            if not row or row[0] == "image":
-                continue
-            name, _state, plate = row[0], row[1], re.sub(r"[^A-Z0-9]", "", row[2].upper())
-            if not (3 <= len(plate) <= 10) or plate in exclude:
-                continue
-            img = cv2.imread(str(crops_dir / name), cv2.IMREAD_COLOR)
-            if img is not None:
-                rows.append((name, img, plate))
-    rows.sort(key=lambda r: r[0])
-    rnd = random.Random(1234)
-    rnd.shuffle(rows)
-    n_val = len(rows) // 10
-    return rows[n_val:], rows[:n_val]
+    """The training and held-out crops (recognition.evaluation.crop_split) with their images and state classes."""
+
+    def load(crops):
+        rows = []
+        for crop in crops:
+            img = cv2.imread(str(crop.path), cv2.IMREAD_COLOR)
+            if img is None:
+                raise SystemExit(f"cannot read {crop.path}")
+            state = STATE_CLASSES.index(crop.state) if crop.state in STATE_CLASSES else 0
+            rows.append((crop.path.name, img, crop.plate, state))
+        return rows
+
+    train, held_out = crop_split(crops_dir, exclude)
+    return load(train), load(held_out)
+
+
+def load_onnx_weights(model: torch.nn.Module, path: Path) -> None:
+    """Initialise the text part of ``model`` (convolutions, GRU, CTC head) from an exported
+    ``plate_ocr.onnx``, so that training can continue from a released model.
+
+    The exporter folded each BatchNorm into its convolution (weight and bias), so the
+    BatchNorms become the identity plus that bias until ``recalibrate_batchnorm`` gives them
+    statistics again; ONNX orders the GRU gates z, r, h where PyTorch uses r, z, n.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    torch_convs = [m for m in model.features if isinstance(m, torch.nn.Conv2d)]
+    bns = [m for m in model.features if isinstance(m, torch.nn.BatchNorm2d)]
+    if len(convs) != len(torch_convs):
+        raise SystemExit(f"{path}: {len(convs)} convolutions, the model has {len(torch_convs)}")
+    with torch.no_grad():
+        for node, conv, bn in zip(convs, torch_convs, bns, strict=True):
+            conv.weight.copy_(torch.from_numpy(init[node.input[1]]))
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(torch.from_numpy(init[node.input[2]]))
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+        (gru,) = [n for n in graph.node if n.op_type == "GRU"]
+        w, r, bias = (init[name] for name in gru.input[1:4])
+        hidden = w.shape[1] // 3
+
+        def rzn(m):  # ONNX z,r,h -> PyTorch r,z,n along the first axis
+            z, r_, h = m[:hidden], m[hidden : 2 * hidden], m[2 * hidden :]
+            return torch.from_numpy(np.concatenate([r_, z, h]).copy())
+
+        for d, suffix in enumerate(("", "_reverse")):
+            getattr(model.rnn, f"weight_ih_l0{suffix}").copy_(rzn(w[d]))
+            getattr(model.rnn, f"weight_hh_l0{suffix}").copy_(rzn(r[d]))
+            getattr(model.rnn, f"bias_ih_l0{suffix}").copy_(rzn(bias[d][: 3 * hidden]))
+            getattr(model.rnn, f"bias_hh_l0{suffix}").copy_(rzn(bias[d][3 * hidden :]))
+        (matmul,) = [n for n in graph.node if n.op_type == "MatMul"]
+        model.head.weight.copy_(torch.from_numpy(init[matmul.input[1]].T.copy()))
+        model.head.bias.copy_(torch.from_numpy(init["head.bias"]))
+
+
+def recalibrate_batchnorm(model: torch.nn.Module, x: torch.Tensor) -> None:
+    """Give identity BatchNorms (after ``load_onnx_weights``) the statistics of their inputs on
+    the sample ``x`` and the scale/shift that cancels them: the function the model computes is
+    unchanged, but training again normalises each layer (without this, Adam's first steps on
+    the un-normalised folded weights wreck the model)."""
+    bns = [m for m in model.features if isinstance(m, torch.nn.BatchNorm2d)]
+    seen: dict[torch.nn.Module, torch.Tensor] = {}
+    hooks = [bn.register_forward_pre_hook(lambda m, inp: seen.__setitem__(m, inp[0].detach())) for bn in bns]
+    model.eval()
+    with torch.no_grad():
+        model(x)
+        for bn in bns:
+            mean = seen[bn].mean(dim=(0, 2, 3))
+            var = seen[bn].var(dim=(0, 2, 3), unbiased=False)
+            bn.bias.add_(mean)
+            bn.running_mean.copy_(mean)
+            bn.running_var.copy_(var)
+            bn.weight.copy_((var + bn.eps).sqrt())
+    for h in hooks:
+        h.remove()
+
+
+def sample_batch(rng: random.Random, train, n: int, real_frac: float):
+    """n augmented training crops (real with probability real_frac, else synthetic)."""
+    xs, ys, ss = [], [], []
+    for _ in range(n):
+        if train and rng.random() < real_frac:
+            _, img, text, st = rng.choice(train)
+        else:
+            img, text, st = render_synthetic(rng)
+        xs.append(preprocess(augment(img, rng)))
+        ys.append(text)
+        ss.append(st)
+    return torch.from_numpy(np.stack(xs)), ys, ss
 
 
 def main() -> None:
@@ -300,9 +385,15 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=48)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--real-frac", type=float, default=0.5)
+    ap.add_argument("--state-weight", type=float, default=0.3, help="weight of the state loss beside CTC")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", type=Path, help="start from this state_dict (.pt) instead of random weights")
+    ap.add_argument(
+        "--init-onnx",
+        type=Path,
+        help="start the text part (not the state head) from this exported model",
+    )
     ap.add_argument(
         "--stop-after",
         type=int,
@@ -318,57 +409,56 @@ def main() -> None:
     cv2.setNumThreads(1)
     rng = random.Random(args.seed)
 
-    exclude: set[str] = set()
-    if args.exclude_labels and args.exclude_labels.is_file():
-        for line in args.exclude_labels.read_text().splitlines():
-            parts = re.split(r"[\t,]", line.strip())
-            if parts and parts[-1]:
-                exclude.add(re.sub(r"[^A-Z0-9]", "", parts[-1].upper()))
+    exclude = read_plate_texts(args.exclude_labels) if args.exclude_labels else set()
     train, val = load_real(args.crops, exclude)
     print(f"real crops: train={len(train)} val={len(val)} excluded_texts={len(exclude)}", flush=True)
 
     # fixed validation images: clean crop, and a down-scaled degraded version
     vrng = random.Random(99)
-    val_clean = [(preprocess(img), p) for _, img, p in val]
-    val_deg = [(preprocess(augment(img, vrng, 0.5)), p) for _, img, p in val]
+    val_clean = [(preprocess(img), p, st) for _, img, p, st in val]
+    val_deg = [(preprocess(augment(img, vrng, 0.5)), p, st) for _, img, p, st in val]
 
     model = build_crnn()
     if args.init:
         model.load_state_dict(torch.load(args.init))
         print(f"initialised from {args.init}", flush=True)
+    elif args.init_onnx:
+        load_onnx_weights(model, args.init_onnx)
+        recalibrate_batchnorm(model, sample_batch(random.Random(args.seed + 1), train, 512, args.real_frac)[0])
+        print(f"text part initialised from {args.init_onnx}", flush=True)
     print("params:", sum(p.numel() for p in model.parameters()), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.iters, pct_start=args.pct_start)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    state_loss = torch.nn.CrossEntropyLoss()
 
-    def evaluate(items):
+    def evaluate(items) -> str:
         model.eval()
         with torch.no_grad():
-            x = torch.from_numpy(np.stack([a for a, _ in items]))
-            pred = decode_greedy(model(x))
+            logits, state_logits = model(torch.from_numpy(np.stack([a for a, _, _ in items])))
         model.train()
-        return sum(p == t for p, (_, t) in zip(pred, items, strict=False)) / max(len(items), 1)
+        pred = decode_greedy(logits)
+        states = state_logits.argmax(-1).tolist()
+        n = max(len(items), 1)
+        text = sum(p == t for p, (_, t, _) in zip(pred, items, strict=True)) / n
+        state = sum(s == st for s, (_, _, st) in zip(states, items, strict=True)) / n
+        return f"{text:.3f} state={state:.3f}"
 
+    if args.init_onnx:
+        print(f"start: val_clean={evaluate(val_clean)} val_degraded={evaluate(val_deg)}", flush=True)
+    model.train()
     t0 = time.time()
     running = 0.0
     for it in range(1, args.iters + 1):
-        xs, ys = [], []
-        for _ in range(args.batch):
-            if train and rng.random() < args.real_frac:
-                _, img, text = rng.choice(train)
-                img = augment(img, rng)
-            else:
-                img, text = render_synthetic(rng)
-                img = augment(img, rng)
-            xs.append(preprocess(img))
-            ys.append(text)
-        x = torch.from_numpy(np.stack(xs))
+        x, ys, ss = sample_batch(rng, train, args.batch, args.real_frac)
         targets = torch.tensor([k for t in ys for k in encode(t)], dtype=torch.long)
         tlen = torch.tensor([len(t) for t in ys], dtype=torch.long)
-        logits = model(x)  # N,T,K
+        logits, state_logits = model(x)  # N,T,K and N,S
         logp = logits.log_softmax(-1).permute(1, 0, 2)  # T,N,K
         ilen = torch.full((len(ys),), logp.shape[0], dtype=torch.long)
-        loss = ctc(logp, targets, ilen, tlen)
+        loss = ctc(logp, targets, ilen, tlen) + args.state_weight * state_loss(
+            state_logits, torch.tensor(ss, dtype=torch.long)
+        )
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -378,7 +468,7 @@ def main() -> None:
         if it % 100 == 0 or it == args.iters:
             msg = f"it {it} loss {running:.3f} lr {sched.get_last_lr()[0]:.2e} {time.time() - t0:.0f}s"
             if it % 500 == 0 or it == args.iters:
-                msg += f" val_clean={evaluate(val_clean):.3f} val_degraded={evaluate(val_deg):.3f}"
+                msg += f" val_clean={evaluate(val_clean)} val_degraded={evaluate(val_deg)}"
             print(msg, flush=True)
         if it % 1000 == 0:
             torch.save(model.state_dict(), args.out.with_suffix(".pt.tmp"))
@@ -389,11 +479,12 @@ def main() -> None:
 
     model.eval()
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), args.out.with_suffix(".pt"))
     dummy = torch.zeros(1, 1, INPUT_H, INPUT_W)
     kwargs = {
         "input_names": ["x"],
-        "output_names": ["logits"],
-        "dynamic_axes": {"x": {0: "n"}, "logits": {0: "n"}},
+        "output_names": ["logits", "state_logits"],
+        "dynamic_axes": {"x": {0: "n"}, "logits": {0: "n"}, "state_logits": {0: "n"}},
         "opset_version": 17,
     }
     try:
@@ -403,7 +494,7 @@ def main() -> None:
     tmp = args.out.with_suffix(".pt.tmp")
     if tmp.exists():
         tmp.unlink()
-    print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)", flush=True)
+    print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) and its state_dict", flush=True)
 
 
 if __name__ == "__main__":

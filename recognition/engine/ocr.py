@@ -1,13 +1,14 @@
 """Plate OCR: read the registration from a plate crop.
 
-Two readers with the same interface ``read(crops) -> list[list[list[(char, prob)]]]`` (one
-list of per-character alternatives per crop):
+Two readers with the same interface ``read(crops) -> list[CropText]`` (per crop: the
+per-character alternatives, and the issuing state's probabilities where the reader can tell):
 
 * ``CRNNReader``  -- the project's own small CRNN/CTC plate model (``models/plate_ocr.onnx``,
-  trained by ``tools/train_ocr.py``) that reads the whole plate crop and ignores state names
-  and slogans by itself.  Default.
+  trained by ``tools/train_ocr.py``) that reads the whole plate crop, ignores state names,
+  slogans and frames by itself, and classifies the issuing state with a second head.  Default.
 * ``RapidRecReader`` -- RapidOCR's general English/Chinese *recognition* model applied to the
-  central band of the plate (no text detection).  Fallback when the CRNN weights are absent.
+  central band of the plate (no text detection, no state).  Fallback when the CRNN weights are
+  absent, and the second opinion on crops the CRNN is unsure of.
 
 The network definition (``build_crnn``) lives here so that training and inference share it;
 torch is only needed for training (inference runs through onnxruntime).
@@ -17,9 +18,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .plates import US_STATE_NAMES
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 BLANK = 0  # CTC blank index; class i+1 is CHARSET[i]
@@ -30,14 +34,36 @@ DEFAULT_CRNN_PATH = MODELS_DIR / "plate_ocr.onnx"
 Alternatives = list[tuple[str, float]]
 
 
-def build_crnn(num_classes: int = len(CHARSET) + 1):
-    """Small CRNN: 6 conv layers (48x128 grey input -> 1x32 feature columns) + BiGRU + linear."""
+@dataclass
+class CropText:
+    """What a reader saw in one plate crop."""
+
+    chars: list[Alternatives]  # per emitted character: (char, probability), best first
+    state_probs: np.ndarray | None = None  # over STATE_CLASSES; None when the reader cannot tell
+
+
+# Plate state classes of the state head: index 0 is "not told" (no state recognisable), then the
+# USPS codes of the 50 states and DC in alphabetical order.
+STATE_CLASSES = ("",) + tuple(sorted(US_STATE_NAMES))
+
+
+def build_crnn(num_classes: int = len(CHARSET) + 1, num_states: int = len(STATE_CLASSES)):
+    """Small CRNN with two outputs.
+
+    * ``logits`` (N, 32, K): 6 conv layers (48x128 grey input -> 1x32 feature columns) + BiGRU +
+      linear, read with CTC: the registration.
+    * ``state_logits`` (N, S): a small branch on the 6x32 mid-level feature map (where the state
+      name, slogan and plate design are still visible) with global average + max pooling: the
+      issuing state (class 0 = not told).
+    """
     from torch import nn
 
     def block(cin, cout, k=3, p=1):
         return [nn.Conv2d(cin, cout, k, padding=p, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
     class PlateCRNN(nn.Module):
+        STATE_TAP = 15  # self.features[:15] ends with the 6x32 map
+
         def __init__(self):
             super().__init__()
             self.features = nn.Sequential(
@@ -47,7 +73,7 @@ def build_crnn(num_classes: int = len(CHARSET) + 1):
                 nn.MaxPool2d(2),  # 12x32
                 *block(64, 96),
                 *block(96, 96),
-                nn.MaxPool2d((2, 1)),  # 6x32
+                nn.MaxPool2d((2, 1)),  # 6x32  <- state branch taps here
                 *block(96, 128),
                 nn.MaxPool2d((2, 1)),  # 3x32
                 *block(128, 192, k=(3, 1), p=0),  # 1x32
@@ -55,13 +81,31 @@ def build_crnn(num_classes: int = len(CHARSET) + 1):
             )
             self.rnn = nn.GRU(192, 96, bidirectional=True, batch_first=True)
             self.head = nn.Linear(192, num_classes)
+            self.state_features = nn.Sequential(
+                nn.Conv2d(96, 64, 3, padding=1),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),  # 3x16
+                nn.Conv2d(64, 96, 3, padding=1),
+                nn.ReLU(inplace=True),
+            )
+            self.state_head = nn.Sequential(nn.Dropout(0.2), nn.Linear(192, num_states))
 
         def forward(self, x):  # x: N,1,48,128 in [-1,1]
-            f = self.features(x).squeeze(2).permute(0, 2, 1)  # N,T,C
+            mid = self.features[: self.STATE_TAP](x)
+            f = self.features[self.STATE_TAP :](mid).squeeze(2).permute(0, 2, 1)  # N,T,C
             f, _ = self.rnn(f)
-            return self.head(f)  # N,T,K logits
+            s = self.state_features(mid)
+            s = self.state_head(torch_cat_pool(s))
+            return self.head(f), s  # N,T,K and N,S logits
 
     return PlateCRNN()
+
+
+def torch_cat_pool(x):
+    """Global average and max pooling of an N,C,H,W map, concatenated: N,2C."""
+    import torch
+
+    return torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
 
 
 def preprocess(crop_bgr: np.ndarray) -> np.ndarray:
@@ -123,9 +167,9 @@ class CRNNReader:
         import onnxruntime as ort
 
         path = Path(model_path) if model_path else DEFAULT_CRNN_PATH
-        if not path.is_file():
-            from . import EngineError
+        from . import EngineError
 
+        if not path.is_file():
             raise EngineError(f"plate OCR model not found: {path} (train it with tools/train_ocr.py)")
         so = ort.SessionOptions()
         if threads:
@@ -133,14 +177,17 @@ class CRNNReader:
         so.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
+        if [o.name for o in self.session.get_outputs()] != ["logits", "state_logits"]:
+            raise EngineError(f"{path} is not a plate OCR model with a state head (retrain with tools/train_ocr.py)")
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[list[Alternatives]]:
+    def read(self, crops: Sequence[np.ndarray]) -> list[CropText]:
         if not len(crops):
             return []
         batch = np.stack([preprocess(c) for c in crops]).astype(np.float32)
-        logits = self.session.run(None, {self.input_name: batch})[0]
+        logits, state_logits = self.session.run(None, {self.input_name: batch})
         probs = _softmax(logits, axis=-1)
-        return [ctc_alternatives(p, CHARSET, BLANK) for p in probs]
+        states = _softmax(state_logits, axis=-1)
+        return [CropText(ctc_alternatives(p, CHARSET, BLANK), s) for p, s in zip(probs, states, strict=True)]
 
 
 class RapidRecReader:
@@ -168,7 +215,7 @@ class RapidRecReader:
         h = crop.shape[0]
         return crop[int(h * 0.18) : int(h * 0.86)]
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[list[Alternatives]]:
+    def read(self, crops: Sequence[np.ndarray]) -> list[CropText]:
         from .plates import normalize
 
         if not len(crops):
@@ -179,5 +226,5 @@ class RapidRecReader:
         out = []
         for text, score in res:
             t = normalize(text)
-            out.append([[(ch, float(score) ** (1.0 / max(len(t), 1)))] for ch in t])
+            out.append(CropText([[(ch, float(score) ** (1.0 / max(len(t), 1)))] for ch in t]))
         return out

@@ -1,8 +1,6 @@
 """Post-processing of OCR output into US plate readings.
 
 * ``normalize``: upper-case, map look-alike glyphs, keep only A-Z0-9.
-* ``is_noise_text``: state names, slogans and small words that are not the plate number.
-* ``state_from_text``: USPS code from text such as ``'California'`` or ``'Virginia is for lovers'``.
 * ``rank_candidates``: turn per-position character probabilities (from the CTC decoder) into a
   ranked list of plate strings, combining the OCR probability with a soft prior over common
   US plate shapes (letter/digit layouts) so that e.g. ``8ABC1Z3`` → ``8ABC123`` is only chosen
@@ -11,169 +9,25 @@
 
 from __future__ import annotations
 
-import difflib
 import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
 
-US_STATES = {
-    "ALABAMA": "AL",
-    "ALASKA": "AK",
-    "ARIZONA": "AZ",
-    "ARKANSAS": "AR",
-    "CALIFORNIA": "CA",
-    "COLORADO": "CO",
-    "CONNECTICUT": "CT",
-    "DELAWARE": "DE",
-    "FLORIDA": "FL",
-    "GEORGIA": "GA",
-    "HAWAII": "HI",
-    "IDAHO": "ID",
-    "ILLINOIS": "IL",
-    "INDIANA": "IN",
-    "IOWA": "IA",
-    "KANSAS": "KS",
-    "KENTUCKY": "KY",
-    "LOUISIANA": "LA",
-    "MAINE": "ME",
-    "MARYLAND": "MD",
-    "MASSACHUSETTS": "MA",
-    "MICHIGAN": "MI",
-    "MINNESOTA": "MN",
-    "MISSISSIPPI": "MS",
-    "MISSOURI": "MO",
-    "MONTANA": "MT",
-    "NEBRASKA": "NE",
-    "NEVADA": "NV",
-    "NEWHAMPSHIRE": "NH",
-    "NEWJERSEY": "NJ",
-    "NEWMEXICO": "NM",
-    "NEWYORK": "NY",
-    "NORTHCAROLINA": "NC",
-    "NORTHDAKOTA": "ND",
-    "OHIO": "OH",
-    "OKLAHOMA": "OK",
-    "OREGON": "OR",
-    "PENNSYLVANIA": "PA",
-    "RHODEISLAND": "RI",
-    "SOUTHCAROLINA": "SC",
-    "SOUTHDAKOTA": "SD",
-    "TENNESSEE": "TN",
-    "TEXAS": "TX",
-    "UTAH": "UT",
-    "VERMONT": "VT",
-    "VIRGINIA": "VA",
-    "WASHINGTON": "WA",
-    "WESTVIRGINIA": "WV",
-    "WISCONSIN": "WI",
-    "WYOMING": "WY",
-    "DISTRICTOFCOLUMBIA": "DC",
-    "WASHINGTONDC": "DC",
-}
-USPS_CODES = frozenset(US_STATES.values())
-
-# Slogans/words commonly printed on US plates (normalised, no spaces).
-SLOGANS = {
-    "SUNSHINESTATE": "FL",
-    "EMPIRESTATE": "NY",
-    "GARDENSTATE": "NJ",
-    "LANDOFLINCOLN": "IL",
-    "GREATLAKES": "MI",
-    "PUREMICHIGAN": "MI",
-    "LIVEFREEORDIE": "NH",
-    "FAMOUSPOTATOES": "ID",
-    "ALOHASTATE": "HI",
-    "THEOCEANSTATE": "RI",
-    "OCEANSTATE": "RI",
-    "FIRSTINFLIGHT": "NC",
-    "FIRSTINFREEDOM": "NC",
-    "GRANDCANYONSTATE": "AZ",
-    "THEFIRSTSTATE": "DE",
-    "FIRSTSTATE": "DE",
-    "SPORTSMANSPARADISE": "LA",
-    "WILDWONDERFUL": "WV",
-    "AMERICASDAIRYLAND": "WI",
-    "DAIRYLAND": "WI",
-    "10000LAKES": "MN",
-    "PEACEGARDENSTATE": "ND",
-    "GREATFACES": "SD",
-    "GREATPLACES": "SD",
-    "SHOWMESTATE": "MO",
-    "THELONESTARSTATE": "TX",
-    "LONESTARSTATE": "TX",
-    "STARSFELLON": "AL",
-    "HEARTOFDIXIE": "AL",
-    "THENATURALSTATE": "AR",
-    "NATURALSTATE": "AR",
-    "COLORFULCOLORADO": "CO",
-    "CONSTITUTIONSTATE": "CT",
-    "VACATIONLAND": "ME",
-    "SILVERSTATE": "NV",
-    "HOMEMEANSNEVADA": "NV",
-    "LANDOFENCHANTMENT": "NM",
-    "GREENMOUNTAINSTATE": "VT",
-    "GREENMOUNTAINS": "VT",
-    "EVERGREENSTATE": "WA",
-    "LIKEWYOMING": "WY",
-    "VIRGINIAISFORLOVERS": "VA",
-    "TAXATIONWITHOUTREPRESENTATION": "DC",
-    "ENDTAXATIONWITHOUTREPRESENTATION": "DC",
-    "THESPIRITOFAMERICA": "MA",
-    "SPIRITOFAMERICA": "MA",
-    "YOUGOTAFRIENDINPENNSYLVANIA": "PA",
-    "VISITPA": "PA",
-    "BIRTHPLACEOFAVIATION": "OH",
-    "BIRTHPLACEOFAVIATIONPIONEERS": "OH",
-    "WHEREOPPORTUNITYLIVES": "TN",
-    "CROSSROADSOFAMERICA": "IN",
-    "LIFEELEVATED": "UT",
-    "BIRTHPLACEOFSPEED": "FL",
-    "EXPLOREOKLAHOMA": "OK",
-    "NATIVEAMERICA": "OK",
-}
-
-# Words that appear on plates but are never the registration number.
-NOISE_WORDS = {
-    "USA",
-    "STATE",
-    "THE",
-    "OF",
-    "AND",
-    "PASSENGER",
-    "COMMERCIAL",
-    "TRUCK",
-    "TRAILER",
-    "APPORTIONED",
-    "DEALER",
-    "TAXI",
-    "FARM",
-    "MOTORCYCLE",
-    "VETERAN",
-    "DISABLED",
-    "COUNTY",
-    "EXPIRES",
-    "JAN",
-    "FEB",
-    "MAR",
-    "APR",
-    "MAY",
-    "JUN",
-    "JUL",
-    "AUG",
-    "SEP",
-    "SEPT",
-    "OCT",
-    "NOV",
-    "DEC",
-    "DMV",
-    "DMVCAGOV",
-    "MOTOR",
-    "VEHICLE",
-    "REGISTRATION",
-    "LICENSE",
-    "PLATE",
-}
+# The 50 states and DC: USPS code -> name as printed on plates.
+US_STATE_NAMES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "Washington DC", "FL": "Florida",
+    "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa",
+    "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland",
+    "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri",
+    "MT": "Montana", "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey",
+    "NM": "New Mexico", "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio",
+    "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island",
+    "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah",
+    "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
+    "WY": "Wyoming",
+}  # fmt: skip
 
 _LOOKALIKES = str.maketrans(
     {
@@ -202,38 +56,6 @@ def normalize(text: str | None) -> str:
     if not text:
         return ""
     return re.sub(r"[^A-Z0-9]", "", text.upper().translate(_LOOKALIKES))
-
-
-def state_from_text(text: str | None, *, cutoff: float = 0.8) -> str | None:
-    """Guess a USPS code from free text printed on a plate (state name or slogan)."""
-    t = normalize(text)
-    t = re.sub(r"\d", "", t)
-    if len(t) < 4:
-        return None
-    for table in (US_STATES, SLOGANS):
-        for name, code in table.items():
-            if len(name) >= 4 and name in t:
-                return code
-    best, best_ratio = None, 0.0
-    for table in (US_STATES, SLOGANS):
-        for name, code in table.items():
-            r = difflib.SequenceMatcher(None, t, name).ratio()
-            if r > best_ratio:
-                best, best_ratio = code, r
-    return best if best_ratio >= cutoff else None
-
-
-def is_noise_text(text: str) -> bool:
-    """True for a text line that is clearly not a registration number."""
-    t = normalize(text)
-    if len(t) < 2:
-        return True
-    if t in NOISE_WORDS or t in US_STATES or t in SLOGANS:
-        return True
-    # Long all-letter words are names/slogans (registrations mix digits or are short vanity words).
-    if t.isalpha() and len(t) >= 8:
-        return True
-    return state_from_text(t, cutoff=0.85) is not None and t.isalpha()
 
 
 # --- plate-shape prior -------------------------------------------------------------------

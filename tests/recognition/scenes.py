@@ -21,10 +21,10 @@ def plate_scene(text: str = "5KDJ244", *, size=(1280, 720), exif_time: str | Non
     px, py = 560 * scale, 470 * scale
     draw.rectangle([px, py, px + 180 * scale, py + 90 * scale], fill=(245, 245, 245), outline=(20, 20, 20), width=3)
     draw.text(
-        (px + 12 * scale, py + 20 * scale),
+        (px + 10 * scale, py + 24 * scale),
         text,
         fill=(20, 20, 120),
-        font=ImageFont.truetype(MONO_BOLD, int(44 * scale)),
+        font=ImageFont.truetype(MONO_BOLD, int(38 * scale)),
     )
     draw.text(
         (px + 55 * scale, py + 4 * scale),

@@ -1,17 +1,22 @@
 """Recognition accuracy on real labelled US photos the engine was never trained on (../shared/datasets).
 
-The photos are not part of this repository; the test runs where they are present (as in CI) and says why it
-skips where they are not. The thresholds guard against regressions at the level the engine reaches today
+The photos are not part of this repository; the tests run where they are present (as in CI) and say why they
+skip where they are not. The thresholds guard against regressions at the level the engine reaches today
 (docs/benchmarks.md); the project's target is exact >= 0.90.
 """
 
+import io
+import re
+
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 
-from recognition.evaluation import evaluate
+from recognition.evaluation import crop_split, evaluate, evaluate_states, read_plate_texts
 from recognition.tasks import recognizer
 
 LABELS = settings.RECOGNITION_DATASETS_DIR / "us-plates-dev" / "labels.tsv"
+CROPS = settings.RECOGNITION_DATASETS_DIR / "us-plate-crops"
 
 
 @pytest.mark.skipif(
@@ -25,3 +30,34 @@ def test_accuracy_on_labelled_us_photos():
     assert report.detect >= 0.90
     assert report.within1 >= 0.85
     assert report.exact >= 0.72
+
+
+@pytest.mark.skipif(
+    not (CROPS / "labels.csv").is_file() or not LABELS.is_file(),
+    reason=f"labelled plate crops not found at {CROPS} (set RECOGNITION_DATASETS_DIR to the shared datasets folder)",
+)
+def test_state_on_held_out_plate_crops():
+    # the tenth of the crop set that training never saw (the same split tools/train_ocr.py uses)
+    _, held_out = crop_split(CROPS, read_plate_texts(LABELS))
+    report = evaluate_states(held_out, recognizer=recognizer())
+    print(report.result_line())
+    assert report.crops >= 70
+    assert report.told >= 0.75 * report.crops  # a state is given for most plates...
+    assert report.right >= 0.90 * report.told  # ...and it is rarely wrong: below its threshold it says nothing
+
+
+@pytest.mark.skipif(
+    not LABELS.is_file() or not (CROPS / "labels.csv").is_file(),
+    reason=f"datasets not found at {LABELS.parent.parent} (set RECOGNITION_DATASETS_DIR)",
+)
+def test_recognition_eval_command_prints_state_then_result_last():
+    out = io.StringIO()
+    call_command("recognition_eval", str(LABELS), limit=3, state_crops=str(CROPS), stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert lines[-2].startswith("STATE crops=")
+    assert re.fullmatch(r"RESULT images=3 detect=\d\.\d{3} exact=\d\.\d{3} within1=\d\.\d{3} median_ms=\d+", lines[-1])
+
+
+def test_recognition_eval_command_refuses_a_missing_labels_file(tmp_path):
+    with pytest.raises(CommandError, match="No labels file"):
+        call_command("recognition_eval", str(tmp_path / "nope.tsv"))

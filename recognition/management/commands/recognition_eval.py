@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recognition.evaluation import evaluate
+from recognition.evaluation import crop_split, evaluate, evaluate_states, read_plate_texts
 from recognition.tasks import recognizer
 
 
@@ -14,8 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("labels", help="e.g. ../shared/datasets/us-plates-dev/labels.tsv")
         parser.add_argument("--limit", type=int, default=None, help="only the first N images")
+        parser.add_argument(
+            "--state-crops",
+            help="also score the issuing state on the held-out tenth of this plate-crop folder (labels.csv: "
+            "image,state,plate), e.g. ../shared/datasets/us-plate-crops; printed as a STATE line before RESULT",
+        )
 
-    def handle(self, labels, limit, **options):
+    def handle(self, labels, limit, state_crops, **options):
         path = Path(labels)
         if not path.is_file():
             raise CommandError(f"No labels file at {path}.")
@@ -28,6 +33,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"MISS {result.image}: label {result.label!r}, {what} ({result.ms:.0f} ms)")
 
         report = evaluate(path, recognizer=engine, limit=limit, progress=show)
+        if state_crops:
+            if not (Path(state_crops) / "labels.csv").is_file():
+                raise CommandError(f"No labels.csv in {state_crops}.")
+            _, held_out = crop_split(state_crops, read_plate_texts(path))
+            self.stdout.write(evaluate_states(held_out, recognizer=engine).result_line())
         self.stdout.write(report.result_line())
 
 
