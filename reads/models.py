@@ -257,6 +257,25 @@ class PurgeRun(models.Model):
         return f"Purge {self.started_at:%Y-%m-%d %H:%M}: {self.removed_total} removed"
 
 
+class PurgedReadCount(models.Model):
+    """How many of an agency's reads captured on one local day (settings.TIME_ZONE) retention purges have removed.
+
+    Written only by the purge (reads.services.read_purge_expired), in the transaction that removes those reads, so
+    that figures counting reads by day (the transparency portal, published reports) stay whole after retention:
+    reads captured that day = reads still stored + this count. Nothing identifying is kept: a count per day.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", help_text="Owner of the reads.")
+    day = models.DateField()
+    reads = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="reads_purgedreadcount_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.reads} purged"
+
+
 # --- Periodic search audits (California State Auditor report 2019-118) ------------------------------------------
 
 SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE = 25

@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -293,18 +294,31 @@ def _held_read_ids(day_start: dt.datetime, day_end: dt.datetime) -> list[int]:
     )
 
 
+def _purged_count_add(cursor, rows: list[tuple[int, dt.date, int]]) -> None:
+    """Add (agency id, local day, reads removed) rows to PurgedReadCount, in the caller's transaction."""
+    if rows:
+        cursor.executemany(
+            "INSERT INTO reads_purgedreadcount (agency_id, day, reads) VALUES (%s, %s, %s) "
+            "ON CONFLICT (agency_id, day) DO UPDATE SET reads = reads_purgedreadcount.reads + EXCLUDED.reads",
+            rows,
+        )
+
+
 def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
     """Remove reads past their owner agency's retention, never held ones, and record the run.
 
     A day partition past every agency's retention and holding no held read is dropped whole: its cost does not
     depend on the table's size. Otherwise expired rows of that day are deleted per agency (cost in proportion to
-    what is removed). The access log is another table and is never touched.
+    what is removed). The access log is another table and is never touched. In the same transaction as each
+    removal, the reads removed are counted per owner agency and local day (PurgedReadCount), so that the
+    transparency figures keep counting them.
     """
     started = time.monotonic()
     now = now or timezone.now()
     run = PurgeRun.objects.create(started_at=now)
     retention = dict(Agency.objects.values_list("id", "retention_days"))
     longest = max(retention.values(), default=30)
+    local_zone = settings.TIME_ZONE
     removed: dict[str, int] = {}
     dropped: list[str] = []
     kept = 0
@@ -318,24 +332,34 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
         table = connection.ops.quote_name(name)  # a name read from pg_class, not caller input
         with transaction.atomic(), connection.cursor() as cursor:
             held = _held_read_ids(day_start, day_end)
-            cursor.execute(f"SELECT owner_agency_id, count(*) FROM {table} GROUP BY owner_agency_id")  # noqa: S608
-            counts = dict(cursor.fetchall())
+            cursor.execute(
+                f"SELECT owner_agency_id, (captured_at AT TIME ZONE %s)::date, count(*) FROM {table} GROUP BY 1, 2",  # noqa: S608
+                [local_zone],
+            )
+            by_day = cursor.fetchall()
             if not held and day_end <= now - dt.timedelta(days=longest):
                 cursor.execute(f"DROP TABLE {table}")
                 forget_partition(day)
                 dropped.append(name)
-                for aid, count in counts.items():
+                _purged_count_add(cursor, by_day)
+                for aid, _, count in by_day:
                     removed[str(aid)] = removed.get(str(aid), 0) + count
                 continue
+            present = {aid for aid, _, _ in by_day}
             for aid, cutoff in due.items():
-                if aid not in counts:
+                if aid not in present:
                     continue
                 cursor.execute(
-                    f"DELETE FROM {table} WHERE owner_agency_id = %s AND captured_at < %s AND id <> ALL(%s)",  # noqa: S608
-                    [aid, cutoff, held],
+                    f"WITH gone AS (DELETE FROM {table} WHERE owner_agency_id = %s AND captured_at < %s "  # noqa: S608
+                    "AND id <> ALL(%s) RETURNING captured_at) "
+                    "SELECT (captured_at AT TIME ZONE %s)::date, count(*) FROM gone GROUP BY 1",
+                    [aid, cutoff, held, local_zone],
                 )
-                if cursor.rowcount:
-                    removed[str(aid)] = removed.get(str(aid), 0) + cursor.rowcount
+                gone = [(aid, local_day, count) for local_day, count in cursor.fetchall()]
+                _purged_count_add(cursor, gone)
+                count = sum(n for _, _, n in gone)
+                if count:
+                    removed[str(aid)] = removed.get(str(aid), 0) + count
             kept += len(held)
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)

@@ -9,6 +9,7 @@ from .charts import daily_bar_chart
 
 def figures_context(figures: dict, *, chart_id_prefix: str = "chart") -> dict:
     """Template context built from figures: the two charts, and the shares by scope with at least one agency."""
+    # Only in figures of version 1 (reports published before purged reads were counted): their purged days are shaded.
     retained_from = figures.get("reads_retained_from")
     days = figures["daily"]
     shade_label = f"Reads older than {figures['retention_days']} days are deleted"

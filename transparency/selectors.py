@@ -3,7 +3,8 @@
 runs): nothing is typed in.
 
 What is counted, so that a reader can check it against the tables:
-- vehicles detected: reads the agency owns (`Read.owner_agency`) captured in the period, as still stored;
+- vehicles detected: reads the agency owns (`Read.owner_agency`) captured in the period: those still stored plus
+  those retention purges have removed (counted by the purge as it removes them: `PurgedReadCount`);
 - hotlist hits: alerts on the agency's hotlists (`Alert.agency`) created in the period;
 - searches: access-log rows of action `search` made by the agency's users (`AccessLogEntry.agency`);
 - partner searches: `search` rows of other agencies whose `agencies_searched` includes this agency;
@@ -30,7 +31,7 @@ from agencies.models import Agency
 from hotlists.models import Alert, Hotlist
 from reads.audits import latest_closed_audit
 from reads.choices import AccessAction, CameraKind, Purpose
-from reads.models import AccessLogEntry, Camera, PurgeRun, Read
+from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
 from sharing.models import SCOPE_FIELDS, SCOPE_LABELS
 from sharing.selectors import sharing_overview
 
@@ -43,7 +44,9 @@ PURGE_RUNS_SHOWN = 5
 # The access-log actions counted as searches. Image views, exports and timelines are logged too, but follow from
 # a search; counting them again would inflate the figure.
 SEARCH_ACTIONS = (AccessAction.SEARCH,)
-FIGURES_VERSION = 1
+# 2: "reads" includes reads removed by retention (before: only reads still stored, with the purged days shaded
+# in the chart by "reads_retained_from"; reports published then keep that shape and are shown as published).
+FIGURES_VERSION = 2
 
 
 def portal_agencies():
@@ -175,6 +178,9 @@ def transparency_figures(
         # second on 1M reads, for a query that runs once per agency every five minutes. Off for this transaction.
         cursor.execute("SET LOCAL jit = off")
         reads_by_day = _daily(Read.objects.filter(owner_agency_id=agency.pk), "captured_at", chart_from, end)
+    purged = PurgedReadCount.objects.filter(agency_id=agency.pk, day__gte=chart_start, day__lte=period_end)
+    for day, count in purged.values_list("day", "reads"):
+        reads_by_day[day] = reads_by_day.get(day, 0) + count
     searches = AccessLogEntry.objects.filter(agency_id=agency.pk, action__in=SEARCH_ACTIONS)
     searches_by_day = _daily(searches, "at", chart_from, end)
     by_purpose = dict(
@@ -213,7 +219,6 @@ def transparency_figures(
         )
         day += dt.timedelta(days=1)
     in_period = [row for row in days if row["date"] >= period_start.isoformat()]
-    retained_from = timezone.localtime(now).date() - dt.timedelta(days=agency.retention_days)
     return {
         "version": FIGURES_VERSION,
         "generated_at": now.isoformat(),
@@ -227,7 +232,6 @@ def transparency_figures(
         },
         "period": {"start": period_start.isoformat(), "end": period_end.isoformat(), "days": len(in_period)},
         "retention_days": agency.retention_days,
-        "reads_retained_from": retained_from.isoformat(),
         "public_comment_meeting": {
             "date": agency.public_comment_meeting_on.isoformat() if agency.public_comment_meeting_on else None,
             "url": agency.public_comment_meeting_url or None,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from reads.access_log import access_log_verify
 from reads.choices import ReadSource
-from reads.models import AccessLogEntry, EvidenceHold, PurgeRun, Read
+from reads.models import AccessLogEntry, EvidenceHold, PurgedReadCount, PurgeRun, Read
 from reads.partitions import partition_name, partitions_existing
 from reads.purpose import PURPOSE_REQUIRED
 from reads.services import HOLD_READS_NOT_FOUND, read_ingest, read_purge_expired
@@ -137,6 +137,14 @@ def _old_reads(camera, store_reads, days_ago, plates):
     return store_reads(camera, plates, at=at, step=dt.timedelta(seconds=5), now=at + dt.timedelta(minutes=5))
 
 
+def _purged_counts() -> dict:
+    return {(row.agency_id, row.day): row.reads for row in PurgedReadCount.objects.all()}
+
+
+def _local_day(read) -> dt.date:
+    return timezone.localtime(read.captured_at).date()
+
+
 def test_purge_drops_whole_expired_days_and_keeps_recent(agency, camera, store_reads, monkeypatch):
     old = _old_reads(camera, store_reads, 29.9, ["1OLD001", "1OLD002"])
     _old_reads(camera, store_reads, 3, ["1NEW001"])
@@ -148,6 +156,7 @@ def test_purge_drops_whole_expired_days_and_keeps_recent(agency, camera, store_r
     assert run.removed_by_agency == {str(agency.pk): 2}
     assert list(Read.objects.values_list("plate", flat=True)) == ["1NEW001"]
     assert PurgeRun.objects.get() == run and run.duration_ms >= 0
+    assert _purged_counts() == {(agency.pk, _local_day(old.reads[0])): 2}  # counted for the transparency figures
 
 
 def test_held_reads_survive_the_purge_and_go_after_release(client_for, investigator, camera, store_reads):
@@ -162,20 +171,23 @@ def test_held_reads_survive_the_purge_and_go_after_release(client_for, investiga
     assert run.partitions_dropped == []
     assert run.kept_for_holds == 1
     assert list(Read.objects.values_list("id", flat=True)) == [held_id]
+    assert _purged_counts() == {(camera.agency_id, _local_day(old.reads[1])): 1}  # the held read is not counted
     client.post(reverse("evidencehold-release", args=[hold["id"]]), {"reason": "Adjudicated"}, format="json")
     read_purge_expired(now=later)
     assert not Read.objects.exists()
+    assert _purged_counts() == {(camera.agency_id, _local_day(old.reads[1])): 2}  # added to, once released
 
 
 def test_purge_follows_each_agencys_retention(agency, other_agency, camera, make_camera, store_reads):
     other_agency.retention_days = 365
     other_agency.save()
-    _old_reads(camera, store_reads, 40, ["3OURS01"])
+    ours = _old_reads(camera, store_reads, 40, ["3OURS01"])
     _old_reads(make_camera(other_agency, "Theirs"), store_reads, 40, ["3THEIR1"])
     run = read_purge_expired()
     assert run.partitions_dropped == []  # the other agency still keeps that day
     assert run.removed_by_agency == {str(agency.pk): 1}
     assert list(Read.objects.values_list("plate", flat=True)) == ["3THEIR1"]
+    assert _purged_counts() == {(agency.pk, _local_day(ours.reads[0])): 1}
 
 
 def test_purge_never_touches_the_access_log(client_for, investigator, camera):

@@ -10,6 +10,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from reads.models import Read
 from transparency import services
 from transparency.choices import PeriodKind
 from transparency.models import PERIOD_REVERSED, PublishedReport
@@ -204,3 +205,22 @@ def test_admin_pages_render_for_the_clerk(clerk_client, agency, clerk):
     page = clerk_client.get(reverse("admin:transparency_publishedreport_change", args=[report.pk])).content.decode()
     assert 'name="period_start"' not in page  # read-only: a published report is not edited
     assert reverse("transparency:report", args=[agency.slug, report.pk]) in page
+
+
+def test_figures_count_reads_the_retention_purge_removed(agency, camera, store_reads):
+    """A report published after retention has removed part of its period counts every read captured in it."""
+    from reads.services import read_purge_expired
+
+    taken = timezone.now() - dt.timedelta(days=29, hours=12)
+    store_reads(camera, ["4GONE01", "4GONE02", "4GONE03"], at=taken, now=taken + dt.timedelta(minutes=5))
+    store_reads(camera, ["4KEPT01"])
+    period_start, period_end = timezone.localdate() - dt.timedelta(days=40), timezone.localdate()
+    before = transparency_figures(agency, period_start=period_start, period_end=period_end)
+
+    run = read_purge_expired(now=timezone.now() + dt.timedelta(days=3))
+    after = transparency_figures(agency, period_start=period_start, period_end=period_end)
+
+    assert run.removed_total == 3 and Read.objects.count() == 1
+    assert before["reads"] == after["reads"] == 4
+    assert before["daily"] == after["daily"]
+    assert "reads_retained_from" not in after and after["version"] == 2

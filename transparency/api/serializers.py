@@ -101,11 +101,16 @@ class AuditSerializer(serializers.Serializer):
 class FiguresSerializer(serializers.Serializer):
     """transparency.selectors.transparency_figures, field by field."""
 
+    version = serializers.IntegerField(help_text="2: `reads` includes reads since removed by retention.")
     generated_at = serializers.DateTimeField()
     agency = PortalAgencySerializer()
     period = PeriodSerializer()
     retention_days = serializers.IntegerField()
-    reads_retained_from = serializers.DateField()
+    reads_retained_from = serializers.DateField(
+        required=False,
+        help_text="Only in reports published before purged reads were counted (figures version 1): days before this "
+        "date had been purged and are undercounted in `reads` and `daily`.",
+    )
     public_comment_meeting = MeetingSerializer()
     cameras = CamerasSerializer()
     hotlists = PublicHotlistSerializer(many=True)
