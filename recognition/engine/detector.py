@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import EngineError
+from .runtime import onnx_session
 
 
 def default_weights_path() -> str:
@@ -92,13 +93,7 @@ class PlateDetector:
         else:
             onnx_path = self._onnx_from_pt(Path(self.weights_path))
         if onnx_path is not None:
-            import onnxruntime as ort
-
-            so = ort.SessionOptions()
-            if threads:
-                so.intra_op_num_threads = threads
-            so.log_severity_level = 3
-            self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+            self.session = onnx_session(onnx_path, threads)
             self.input_name = self.session.get_inputs()[0].name
         else:  # pragma: no cover - fallback
             os.environ.setdefault("YOLO_OFFLINE", "1")

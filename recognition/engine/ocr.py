@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .plates import US_STATE_NAMES
+from .runtime import onnx_session
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 BLANK = 0  # CTC blank index; class i+1 is CHARSET[i]
@@ -164,18 +165,12 @@ class CRNNReader:
     name = "crnn"
 
     def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None):
-        import onnxruntime as ort
-
         path = Path(model_path) if model_path else DEFAULT_CRNN_PATH
         from . import EngineError
 
         if not path.is_file():
             raise EngineError(f"plate OCR model not found: {path} (train it with tools/train_ocr.py)")
-        so = ort.SessionOptions()
-        if threads:
-            so.intra_op_num_threads = threads
-        so.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path, threads)
         self.input_name = self.session.get_inputs()[0].name
         if [o.name for o in self.session.get_outputs()] != ["logits", "state_logits"]:
             raise EngineError(f"{path} is not a plate OCR model with a state head (retrain with tools/train_ocr.py)")
@@ -195,7 +190,7 @@ class RapidRecReader:
 
     name = "rapidocr-rec"
 
-    def __init__(self):
+    def __init__(self, threads: int | None = None):
         try:
             import rapidocr_onnxruntime
             import yaml
@@ -209,6 +204,7 @@ class RapidRecReader:
         cfg["model_path"] = str(pkg / cfg["model_path"])
         cfg.setdefault("use_cuda", False)
         self.rec = TextRecognizer(cfg)
+        self.rec.session.session = onnx_session(cfg["model_path"], threads)  # the engine's options (runtime.py)
 
     @staticmethod
     def _band(crop: np.ndarray) -> np.ndarray:

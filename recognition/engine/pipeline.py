@@ -115,13 +115,14 @@ class PlateRecognizer:
         second_opinion: bool = True,
     ):
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
+        self.threads = threads
         self.detector = PlateDetector(weights_path, imgsz=imgsz, conf=det_conf, threads=threads)
         crnn_path = ocr_model_path or DEFAULT_CRNN_PATH
         self.reader: Any
         if os.path.isfile(crnn_path):
             self.reader = CRNNReader(crnn_path, threads=threads)
         else:
-            self.reader = RapidRecReader()
+            self.reader = RapidRecReader(threads=self.threads)
         self._rapid = self.reader if isinstance(self.reader, RapidRecReader) else None
         self._rapid_failed = False
         self.second_opinion = second_opinion
@@ -132,7 +133,7 @@ class PlateRecognizer:
     def _rapid_reader(self) -> RapidRecReader | None:
         if self._rapid is None and not self._rapid_failed:
             try:
-                self._rapid = RapidRecReader()
+                self._rapid = RapidRecReader(threads=self.threads)
             except EngineError:
                 self._rapid_failed = True
         return self._rapid
