@@ -196,3 +196,34 @@ def test_purge_never_touches_the_access_log(client_for, investigator, camera):
     read_purge_expired(now=timezone.now() + dt.timedelta(days=5))
     assert not Read.objects.exists()
     assert AccessLogEntry.objects.count() == 1
+
+
+def test_purge_counts_reads_by_local_day_across_local_midnight(agency, camera, store_reads):
+    # A day partition is a UTC day: it holds the end of one local (Pacific) day and the start of the next.
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate() - dt.timedelta(days=29), dt.time.min))
+    evening, morning = midnight - dt.timedelta(minutes=30), midnight + dt.timedelta(minutes=30)
+    assert evening.astimezone(dt.UTC).date() == morning.astimezone(dt.UTC).date()
+    store_reads(camera, ["5EVE001"], at=evening, now=evening + dt.timedelta(minutes=5))
+    store_reads(camera, ["5MRN001", "5MRN002"], at=morning, now=morning + dt.timedelta(minutes=5))
+    read_purge_expired(now=timezone.now() + dt.timedelta(days=5))
+    assert not Read.objects.exists()
+    assert _purged_counts() == {
+        (agency.pk, midnight.date() - dt.timedelta(days=1)): 1,
+        (agency.pk, midnight.date()): 2,
+    }
+
+
+def test_purge_counts_what_it_deletes_when_the_retention_boundary_falls_inside_a_day(
+    agency, other_agency, camera, store_reads
+):
+    other_agency.retention_days = 365  # keeps the day partition from being dropped whole
+    other_agency.save()
+    day = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=35)
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    early, late = noon - dt.timedelta(hours=2), noon + dt.timedelta(hours=2)
+    store_reads(camera, ["6EARLY1"], at=early, now=early + dt.timedelta(minutes=5))
+    store_reads(camera, ["6LATE01"], at=late, now=late + dt.timedelta(minutes=5))
+    run = read_purge_expired(now=noon + dt.timedelta(days=30))  # the boundary: noon of that day
+    assert run.removed_by_agency == {str(agency.pk): 1}
+    assert list(Read.objects.values_list("plate", flat=True)) == ["6LATE01"]
+    assert _purged_counts() == {(agency.pk, timezone.localdate(early)): 1}
