@@ -19,6 +19,27 @@ from django.views.decorators.cache import never_cache
 from agencies.access import alpr_access_refusal
 
 ROLE_NOT_ALLOWED = "Your role does not include this part of the console. Ask your agency's ALPR administrator."
+SEARCH_RATE_LIMITED = (
+    "Too many searches in a short time (the same limit as the API's, per person). Wait a minute and search again."
+)
+
+
+class SearchRateLimited(Exception):
+    """A console page was about to run a search past the user's search rate limit (common.throttles)."""
+
+    def __init__(self, wait_seconds: int):
+        super().__init__(SEARCH_RATE_LIMITED)
+        self.wait_seconds = wait_seconds
+
+
+def search_rate_check(request) -> None:
+    """Count one search against the user's `search` rate limit, shared with the API; raise SearchRateLimited
+    past it. Every console search (form, next page, timeline, CSV export) calls this before it runs."""
+    from common.throttles import SearchRateThrottle
+
+    throttle = SearchRateThrottle()
+    if not throttle.allow_request(request, None):
+        raise SearchRateLimited(int(throttle.wait() or 60))
 
 
 def forbidden(request: HttpRequest, message: str, *, as_json: bool = False) -> HttpResponse:
@@ -45,7 +66,12 @@ def console_view(*perms: str, as_json: bool = False) -> Callable:
             refusal = console_refusal(request.user, perms)
             if refusal is not None:
                 return forbidden(request, refusal, as_json=as_json)
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except SearchRateLimited as limited:
+                response = render(request, "console/rate_limited.html", {"message": str(limited)}, status=429)
+                response["Retry-After"] = str(limited.wait_seconds)
+                return response
 
         return never_cache(login_required(wrapped))
 

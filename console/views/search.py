@@ -23,7 +23,7 @@ from reads.models import Read
 from reads.purpose import PurposeStatement
 from reads.search import COUNT_CAP, SearchCriteria, read_search
 
-from ..access import console_view
+from ..access import console_view, search_rate_check
 from ..forms import HoldForm, SearchForm
 from ..images import stored_image_response, thumbnail_response
 from ..selectors import export_rows, held_read_ids, reads_of_state
@@ -52,6 +52,7 @@ def run_logged_search(
     limit: int = PAGE_SIZE,
 ) -> SearchState:
     """Run the search through the API's own service (one access-log row, channel web) and remember it."""
+    search_rate_check(request)
     action = AccessAction.TIMELINE if kind == Kind.TIMELINE else AccessAction.SEARCH
     result = read_search(
         user=request.user,
@@ -215,6 +216,7 @@ def export_csv(request, log_id: int):
     state = state_or_redirect(request, log_id, Kind.SEARCH)
     if isinstance(state, HttpResponse):
         return state
+    search_rate_check(request)
     result = read_search(
         user=request.user,
         criteria=state.criteria,

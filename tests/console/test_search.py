@@ -11,7 +11,7 @@ from django.utils import timezone
 from agencies.access import TRAINING_REQUIRED, Scope
 from agencies.choices import Role
 from agencies.models import TrainingRecord
-from console.access import ROLE_NOT_ALLOWED
+from console.access import ROLE_NOT_ALLOWED, SEARCH_RATE_LIMITED
 from console.forms import NEAR_INCOMPLETE
 from console.views.search import SEARCH_EXPIRED
 from reads.models import AccessLogEntry, Camera
@@ -326,3 +326,18 @@ def test_result_page_queries_do_not_grow_with_the_results(
         client.get(f"/console/search/{small}/")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"/console/search/{large}/")
+
+
+def test_console_searches_share_the_api_search_rate_limit(investigator, signed_in, camera, store_reads, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"search": "2/min"}}
+    store_reads(camera, ["7ABC123"])
+    client = signed_in(investigator)
+    log_id = run_search(client, plate="7ABC123")
+    assert client.post(f"/console/search/{log_id}/export/").status_code == 200  # an export is a search too
+    logged = AccessLogEntry.objects.count()
+
+    refused = client.post("/console/search/", search_form(plate="7ABC123"))
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert SEARCH_RATE_LIMITED in text(refused)
+    assert client.post(f"/console/search/{log_id}/export/").status_code == 429
+    assert AccessLogEntry.objects.count() == logged  # nothing ran, nothing logged
