@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 # Server-rendered pages with no external resources: everything from this origin, no inline script or style,
 # no plugins, no framing, forms post only here. Data URIs for images (Django admin's and inline SVG icons).
 CSP_DIRECTIVES = {
@@ -20,16 +18,7 @@ CSP_DIRECTIVES = {
 }
 
 
-def build_content_security_policy(extra_sources: dict[str, str] | None = None) -> str:
-    """The default policy, with `extra_sources` added to the named directives (for `content_security_policy`)."""
-    extra_sources = extra_sources or {}
-    return "; ".join(
-        f"{directive} {sources} {extra_sources[directive]}" if directive in extra_sources else f"{directive} {sources}"
-        for directive, sources in CSP_DIRECTIVES.items()
-    )
-
-
-CONTENT_SECURITY_POLICY = build_content_security_policy()
+CONTENT_SECURITY_POLICY = "; ".join(f"{directive} {sources}" for directive, sources in CSP_DIRECTIVES.items())
 # Nothing in this system needs a browser's sensors, camera or microphone (images are uploaded as files).
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -56,8 +45,8 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeadersMiddleware:
-    """Adds SECURITY_HEADERS to every response. First in MIDDLEWARE, so redirects and errors produced by
-    other middleware get them too. A header a view set itself (see `content_security_policy`) is kept."""
+    """Adds SECURITY_HEADERS to every response, every page included (the API docs too: their files are served
+    from this origin). First in MIDDLEWARE, so redirects and errors produced by other middleware get them too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -67,18 +56,3 @@ class SecurityHeadersMiddleware:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
-
-
-def content_security_policy(policy: str):
-    """Give one view its own Content-Security-Policy, for a page that cannot live with the default (say why)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            response = view(request, *args, **kwargs)
-            response.headers["Content-Security-Policy"] = policy
-            return response
-
-        return wrapped
-
-    return decorator

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "auditlog",
     "django_otp",
@@ -162,6 +163,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Plate reads, hotlists, alerts and MOU-based sharing for California public agencies.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files are served from this origin (drf-spectacular-sidecar), not a CDN: the docs page works on
+    # a network without internet access and stays under the site's Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set that several serializers share, so the schema's enums are stable and readable.
     "ENUM_NAME_OVERRIDES": {
