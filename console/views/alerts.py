@@ -93,14 +93,39 @@ def _feed_item(alert: Alert) -> dict:
     }
 
 
+FEED_BAD_IDS = f"ids must be at most {LIST_LIMIT} alert ids separated by commas."
+
+
+def _shown_ids(raw: str) -> list[int] | None:
+    """The `ids` parameter (alerts the page shows) as ints; None when it is not a short list of ids."""
+    parts = [part for part in raw.split(",") if part] if raw else []
+    if len(parts) > LIST_LIMIT or not all(part.isdigit() and len(part) < 19 for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
 @console_view("hotlists.view_alert", as_json=True)
 def alert_feed_json(request):
-    """New alerts after `since` (the cursor this view or the list page gave), without waiting: the page polls."""
+    """New alerts after `since` (the cursor this view or the list page gave), without waiting: the page polls.
+    With `ids` (the alerts the page shows), also their current status, so that a hit another officer has
+    acknowledged or cleared changes on every screen without a reload."""
+    shown = _shown_ids(request.GET.get("ids", ""))
+    if shown is None:
+        return JsonResponse({"detail": FEED_BAD_IDS}, status=400)
     try:
         alerts, cursor = alert_feed(user=request.user, cursor=request.GET.get("since"), wait_s=0)
     except FeedCursorError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    return JsonResponse({"cursor": cursor, "alerts": [_feed_item(alert) for alert in alerts]})
+    statuses = Alert.objects.visible_to(request.user).filter(pk__in=shown).values_list("pk", "status")
+    return JsonResponse(
+        {
+            "cursor": cursor,
+            "alerts": [_feed_item(alert) for alert in alerts],
+            "statuses": [
+                {"id": pk, "status": status, "status_label": AlertStatus(status).label} for pk, status in statuses
+            ],
+        }
+    )
 
 
 @dataclass

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from agencies.access import TRAINING_REQUIRED
 from agencies.choices import Role
 from console.access import ROLE_NOT_ALLOWED
+from console.views.alerts import FEED_BAD_IDS
 from hotlists.choices import AlertStatus, Priority
 from hotlists.models import Alert, AlertEvent
 from hotlists.selectors import FEED_BAD_CURSOR
@@ -141,3 +142,26 @@ def test_home_lists_open_alerts_of_the_agency_only(officer, signed_in, camera, o
     make_alert(make_camera(other_agency, "Theirs"), "7THR999")
     page = text(signed_in(officer).get("/"))
     assert "8HOT123" in page and "7THR999" not in page
+
+
+def test_feed_reports_the_current_status_of_the_alerts_a_page_shows(
+    officer, signed_in, camera, make_alert, make_user, make_camera, other_agency
+):
+    changed, unchanged = make_alert(camera, "8HOT123"), make_alert(camera, "8HOT456")
+    theirs = make_alert(make_camera(other_agency, "Theirs"), "8HOT789")
+    client = signed_in(officer)
+    page = text(client.get("/console/alerts/"))
+    assert f'data-alert-id="{changed.pk}"' in page
+    cursor = page.split('data-cursor="', 1)[1].split('"', 1)[0]
+    alert_transition(alert=changed, user=make_user(Role.OFFICER), to_status=AlertStatus.ACKNOWLEDGED)  # a colleague
+
+    ids = f"{changed.pk},{unchanged.pk},{theirs.pk}"
+    body = client.get("/console/alerts/feed/", {"since": cursor, "ids": ids}).json()
+    assert body["alerts"] == []
+    assert sorted(body["statuses"], key=lambda item: item["id"]) == [
+        {"id": changed.pk, "status": "acknowledged", "status_label": "Acknowledged"},
+        {"id": unchanged.pk, "status": "new", "status_label": "New"},
+    ]  # another agency's alert is not reported
+    for bad in ("1,x", ",".join(["1"] * 101), "9" * 30):
+        response = client.get("/console/alerts/feed/", {"since": cursor, "ids": bad})
+        assert response.status_code == 400 and response.json()["detail"] == FEED_BAD_IDS

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 from agencies.choices import Role
 from hotlists.choices import AlertStatus, Category, HotlistSource, Priority
 from hotlists.models import Alert, Hotlist
-from hotlists.services import hotlist_entry_create
+from hotlists.services import alert_transition, hotlist_entry_create
 from reads.choices import ReadSource
 from reads.models import AccessLogEntry, Read
 from reads.services import read_ingest
@@ -199,6 +199,10 @@ def test_search_open_a_result_and_confirm_an_alert(live_server, world, browser_p
     page.wait_for_selector("#alert-table tbody tr.is-new:has-text('5NEW777')", timeout=20_000)
     assert page.is_visible("#hit-banner") and "5NEW777" in page.inner_text("#hit-banner")
     shot("04-alerts-live.png")
+    # A colleague acknowledges it elsewhere: the status on this screen follows without a reload.
+    colleague = UserFactory(agency=world["agency"], role=Role.OFFICER)
+    alert_transition(alert=Alert.objects.get(plate="5NEW777"), user=colleague, to_status=AlertStatus.ACKNOWLEDGED)
+    page.wait_for_selector("#alert-table tbody tr:has-text('5NEW777') .badge.status-acknowledged", timeout=20_000)
 
     # Work the first alert: acknowledge, then confirm with both verification checks.
     page.click("#alert-table >> text=8HOT123")

@@ -2,8 +2,9 @@
  * Console behaviour. Plain JavaScript, no build step, loaded from this origin (the Content-Security-Policy
  * allows no inline script).
  *
- * The alert list polls the console's alert feed (JSON, /console/alerts/feed/?since=<cursor>) every few
- * seconds and adds new hits to the top of the table without a reload. A new high-priority hit shows a
+ * The alert list polls the console's alert feed (JSON, /console/alerts/feed/?since=<cursor>&ids=<shown>)
+ * every few seconds, adds new hits to the top of the table and updates the status of the hits it shows
+ * (another officer may have acknowledged or cleared one) without a reload. A new high-priority hit shows a
  * banner (and, once the user turns sound on, beeps through WebAudio: browsers only allow audio after a
  * click, and there is no audio file to fetch).
  */
@@ -106,6 +107,7 @@
     }
     var row = document.createElement("tr");
     row.className = "is-new" + (alert.high ? " high" : "");
+    row.setAttribute("data-alert-id", alert.id);
     cell(row, element("time", alert.seen_at));
     var link = element("a");
     link.href = alert.url;
@@ -139,8 +141,27 @@
     statusLine.textContent = message;
   }
 
+  function shownIds() {
+    var ids = [];
+    tbody.querySelectorAll("tr[data-alert-id]").forEach(function (row) {
+      if (ids.length < 100) {
+        ids.push(row.getAttribute("data-alert-id"));
+      }
+    });
+    return ids.join(",");
+  }
+
+  function updateStatus(item) {
+    var row = tbody.querySelector('tr[data-alert-id="' + item.id + '"]');
+    var badge = row && row.querySelector(".badge[class*='status-']");
+    if (badge && badge.textContent !== item.status_label) {
+      badge.className = "badge status-" + item.status;
+      badge.textContent = item.status_label;
+    }
+  }
+
   function poll() {
-    var url = feedUrl + "?since=" + encodeURIComponent(cursor);
+    var url = feedUrl + "?since=" + encodeURIComponent(cursor) + "&ids=" + shownIds();
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
@@ -172,6 +193,7 @@
         if (high.length) {
           announce(high);
         }
+        data.statuses.forEach(updateStatus);
         statusLine.textContent = "Live. Last checked " + new Date().toLocaleTimeString() + ".";
         window.setTimeout(poll, POLL_MS);
       })
