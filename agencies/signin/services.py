@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -13,6 +19,7 @@ from . import lockout
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "Recovery codes"
+RECOVERY_CODE_BYTES = 10  # 80 random bits: 16 base32 characters, shown in four groups of four
 SUCCESS_REASONS = frozenset(
     {SignInReason.PASSWORD_ACCEPTED, SignInReason.SECOND_FACTOR_VERIFIED, SignInReason.SECOND_FACTOR_ENROLLED}
 )
@@ -62,18 +69,33 @@ def totp_device_pending(*, user) -> TOTPDevice:
     return device
 
 
+def recovery_code_digest(code: str) -> str:
+    """What is stored for a recovery code, never the code itself: HMAC-SHA-256 keyed with SECRET_KEY, its first 80
+    bits in base32 (the 16 characters django-otp's token column holds). A copy of the database yields no usable
+    code. Spaces, dashes and case are ignored. Rotating SECRET_KEY retires the unused codes (the authenticator app
+    keeps working)."""
+    normalized = "".join(code.split()).replace("-", "").lower()
+    mac = hmac.new(settings.SECRET_KEY.encode(), normalized.encode(), hashlib.sha256).digest()
+    return base64.b32encode(mac[:10]).decode().lower()
+
+
+def _new_recovery_code() -> str:
+    raw = base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode().lower()
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
 @transaction.atomic
 def totp_device_confirm(*, device: TOTPDevice) -> list[str]:
     """Confirm an authenticator device whose code the user has just entered, and issue fresh recovery codes.
 
     Returns the recovery codes; they are shown once and each works once (django-otp deletes a static token
-    when it is used).
+    when it is used). Only their digests are stored (recovery_code_digest).
     """
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
     StaticDevice.objects.filter(user=device.user).delete()
     recovery = StaticDevice.objects.create(user=device.user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in codes)
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=recovery, token=recovery_code_digest(code)) for code in codes)
     return codes

@@ -30,7 +30,13 @@ from ..choices import SignInReason
 from . import lockout
 from .admin_site import user_is_verified
 from .forms import BAD_SECOND_FACTOR, EnrolForm, SecondFactorForm, SignInForm
-from .services import sign_in_failed, sign_in_succeeded, totp_device_confirm, totp_device_pending
+from .services import (
+    recovery_code_digest,
+    sign_in_failed,
+    sign_in_succeeded,
+    totp_device_confirm,
+    totp_device_pending,
+)
 
 TOO_MANY_ATTEMPTS = "Too many sign-in attempts from your address. Wait a minute and try again."
 
@@ -94,11 +100,12 @@ class SignInView(LoginView):
 def _matching_device(user, code: str):
     """The user's confirmed device that accepts `code`: six digits are an authenticator code, anything else a
     recovery code (so a mistyped recovery code does not count against the authenticator's own throttle)."""
-    device_class = TOTPDevice if len(code) == 6 and code.isdigit() else StaticDevice
+    is_app_code = len(code) == 6 and code.isdigit()
+    device_class, token = (TOTPDevice, code) if is_app_code else (StaticDevice, recovery_code_digest(code))
     # Row locks: two requests with the same code must not both succeed (a recovery code works once).
     with transaction.atomic():
         for device in device_class.objects.devices_for_user(user, confirmed=True).select_for_update():
-            if device.verify_token(code):
+            if device.verify_token(token):
                 return device
     return None
 

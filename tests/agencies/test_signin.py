@@ -1,6 +1,7 @@
 """Sign-in: lockout, sign-in records, idle sessions, the staff second factor, the login throttle."""
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -21,7 +22,7 @@ from agencies.signin import lockout
 from agencies.signin.admin_site import AlprAdminSite
 from agencies.signin.forms import BAD_SECOND_FACTOR
 from agencies.signin.middleware import SECOND_FACTOR_REQUIRED
-from agencies.signin.services import RECOVERY_CODE_COUNT
+from agencies.signin.services import RECOVERY_CODE_COUNT, recovery_code_digest
 from agencies.signin.views import TOO_MANY_ATTEMPTS
 
 pytestmark = pytest.mark.django_db
@@ -240,9 +241,12 @@ def test_staff_without_a_device_are_led_through_enrolment(make_user, no_totp_bac
     assert done.status_code == 200
     device.refresh_from_db()
     assert device.confirmed
-    codes = list(StaticToken.objects.filter(device__user=device.user).values_list("token", flat=True))
-    assert len(codes) == RECOVERY_CODE_COUNT
-    assert all(code in done.content.decode() for code in codes)
+    shown = re.findall(r"<code>([a-z2-7-]+)</code>", done.content.decode())
+    stored = set(StaticToken.objects.filter(device__user=device.user).values_list("token", flat=True))
+    assert len(shown) == len(stored) == RECOVERY_CODE_COUNT
+    assert all(re.fullmatch(r"([a-z2-7]{4}-){3}[a-z2-7]{4}", code) for code in shown)  # 80 random bits each
+    assert {recovery_code_digest(code) for code in shown} == stored  # only digests are stored
+    assert not stored & {code.replace("-", "") for code in shown}
     assert done["Cache-Control"].startswith("max-age=0")
     assert client.get("/admin/").status_code == 200
     assert SignInEvent.objects.filter(username="clerk1", reason=SignInReason.SECOND_FACTOR_ENROLLED).exists()
@@ -285,18 +289,30 @@ def test_a_recovery_code_works_once(make_user):
     clerk = make_user(Role.AUDITOR, username="auditor1")
     TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
     recovery = StaticDevice.objects.create(user=clerk, name="Recovery codes", confirmed=True)
-    recovery.token_set.create(token="abcd2345")
+    recovery.token_set.create(token=recovery_code_digest("abcd-2345-efgh-6723"))
 
     first = Client()
     _login(first, "auditor1")
-    assert first.post("/accounts/otp/", {"code": "ABCD 2345"})["Location"] == "/"
+    assert first.post("/accounts/otp/", {"code": "ABCD 2345 EFGH 6723"})["Location"] == "/"
     assert first.get("/admin/").status_code == 200
 
     second = Client()
     _login(second, "auditor1")
-    response = second.post("/accounts/otp/", {"code": "abcd2345"})
+    response = second.post("/accounts/otp/", {"code": "abcd-2345-efgh-6723"})
     assert BAD_SECOND_FACTOR in response.content.decode()
     assert second.get("/admin/").status_code == 302
+
+
+def test_what_the_database_holds_for_a_recovery_code_does_not_sign_anyone_in(make_user):
+    clerk = make_user(Role.AUDITOR, username="auditor1")
+    TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
+    recovery = StaticDevice.objects.create(user=clerk, name="Recovery codes", confirmed=True)
+    stored = recovery.token_set.create(token=recovery_code_digest("wxyz-2345-efgh-6723")).token
+    client = Client()
+    _login(client, "auditor1")
+    response = client.post("/accounts/otp/", {"code": stored})
+    assert BAD_SECOND_FACTOR in response.content.decode()
+    assert StaticDevice.objects.get(pk=recovery.pk).token_set.count() == 1
 
 
 def test_wrong_second_factor_codes_count_towards_the_lockout(make_user):
@@ -422,3 +438,20 @@ def test_demo_staff_get_the_published_demo_authenticator_and_seeding_twice_chang
     _login(client, "pv-clerk", demo.DEMO_PASSWORD)
     device = devices.get(user__username="pv-clerk")
     assert client.post("/accounts/otp/", {"code": _code(device)})["Location"] == "/"
+
+
+def test_recovery_codes_stored_in_plain_before_are_hashed_by_the_migration_and_still_work(make_user):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    clerk = make_user(Role.AUDITOR, username="auditor1")
+    TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
+    recovery = StaticDevice.objects.create(user=clerk, name="Recovery codes", confirmed=True)
+    recovery.token_set.create(token="abcd2345")  # as django-otp stored them before
+    import_module("agencies.migrations.0004_hash_recovery_codes").hash_stored_codes(apps, None)
+
+    assert list(recovery.token_set.values_list("token", flat=True)) == [recovery_code_digest("abcd2345")]
+    client = Client()
+    _login(client, "auditor1")
+    assert client.post("/accounts/otp/", {"code": "abcd2345"})["Location"] == "/"
