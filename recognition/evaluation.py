@@ -215,29 +215,24 @@ class LabelledCrop:
     plate: str
 
 
-def read_plate_texts(labels_path: str | Path) -> set[str]:
-    """The plate texts of a labels file (TSV or CSV, plate text last on each line)."""
-    texts = set()
-    for line in Path(labels_path).read_text().splitlines():
-        parts = re.split(r"[\t,]", line.strip())
-        if parts and parts[-1]:
-            texts.add(normalize_plate(parts[-1]))
-    return texts
-
-
-def crop_split(crops_dir: str | Path, exclude: set[str] = frozenset()) -> tuple[list[LabelledCrop], list[LabelledCrop]]:
+def crop_split(
+    crops_dir: str | Path, exclude_labels: str | Path | None = None
+) -> tuple[list[LabelledCrop], list[LabelledCrop]]:
     """The plate-crop set split for training (90 %) and held out (10 %), the same way every time.
 
-    Crops whose plate text is in ``exclude`` (the evaluation photos' plates: the same car must not
-    be trained on) are left out before splitting. ``tools/train_ocr.py`` trains on the first part
-    and chooses models by the second; ``evaluate_states`` scores the second.
+    Crops whose plate text is one of ``exclude_labels``'s (the evaluation photos' labels.tsv: the
+    same car must not be trained on) are left out before splitting. ``tools/train_ocr.py`` trains on
+    the first part and chooses models by the second; ``evaluate_states`` scores the second.
     """
     crops_dir = Path(crops_dir)
+    exclude = {item.plate for item in read_labels(exclude_labels)} if exclude_labels else set()
     rows = []
     with open(crops_dir / "labels.csv", newline="") as fh:
-        for row in csv.reader(fh):
+        for n, row in enumerate(csv.reader(fh), 1):
             if not row or row[0] == "image":
                 continue
+            if len(row) < 3:
+                raise ValueError(f"{crops_dir / 'labels.csv'}:{n}: expected 'image,state,plate', got {row!r}")
             plate = normalize_plate(row[2])
             if 3 <= len(plate) <= 10 and plate not in exclude:
                 rows.append(LabelledCrop(crops_dir / row[0], row[1].upper(), plate))

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from recognition.engine.ocr import CHARSET, INPUT_H, INPUT_W, STATE_CLASSES, build_crnn, preprocess  # noqa: E402
 from recognition.engine.plates import COMMON_SHAPES, US_STATE_NAMES  # noqa: E402
-from recognition.evaluation import crop_split, read_plate_texts  # noqa: E402
+from recognition.evaluation import crop_split  # noqa: E402
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
 SERIAL_FONTS = [
@@ -284,7 +284,7 @@ def decode_greedy(logits: torch.Tensor) -> list[str]:
     return out
 
 
-def load_real(crops_dir: Path, exclude: set[str]):
+def load_real(crops_dir: Path, exclude_labels: Path | None):
     """The training and held-out crops (recognition.evaluation.crop_split) with their images and state classes."""
 
     def load(crops):
@@ -297,7 +297,7 @@ def load_real(crops_dir: Path, exclude: set[str]):
             rows.append((crop.path.name, img, crop.plate, state))
         return rows
 
-    train, held_out = crop_split(crops_dir, exclude)
+    train, held_out = crop_split(crops_dir, exclude_labels)
     return load(train), load(held_out)
 
 
@@ -383,7 +383,11 @@ def sample_batch(rng: random.Random, train, n: int, real_frac: float):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--crops", type=Path, required=True)
-    ap.add_argument("--exclude-labels", type=Path, help="TSV/CSV whose plate texts are excluded from training")
+    ap.add_argument(
+        "--exclude-labels",
+        type=Path,
+        help="a labels.tsv (image x y width height plate) whose plate texts are kept out of training",
+    )
     ap.add_argument("--iters", type=int, default=4000)
     ap.add_argument("--batch", type=int, default=48)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -412,9 +416,8 @@ def main() -> None:
     cv2.setNumThreads(1)
     rng = random.Random(args.seed)
 
-    exclude = read_plate_texts(args.exclude_labels) if args.exclude_labels else set()
-    train, val = load_real(args.crops, exclude)
-    print(f"real crops: train={len(train)} val={len(val)} excluded_texts={len(exclude)}", flush=True)
+    train, val = load_real(args.crops, args.exclude_labels)
+    print(f"real crops: train={len(train)} val={len(val)}", flush=True)
 
     # fixed validation images: clean crop, and a down-scaled degraded version
     vrng = random.Random(99)

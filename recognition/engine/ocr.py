@@ -57,6 +57,7 @@ def build_crnn(num_classes: int = len(CHARSET) + 1, num_states: int = len(STATE_
       name, slogan and plate design are still visible) with global average + max pooling: the
       issuing state (class 0 = not told).
     """
+    import torch
     from torch import nn
 
     def block(cin, cout, k=3, p=1):
@@ -96,17 +97,10 @@ def build_crnn(num_classes: int = len(CHARSET) + 1, num_states: int = len(STATE_
             f = self.features[self.STATE_TAP :](mid).squeeze(2).permute(0, 2, 1)  # N,T,C
             f, _ = self.rnn(f)
             s = self.state_features(mid)
-            s = self.state_head(torch_cat_pool(s))
-            return self.head(f), s  # N,T,K and N,S logits
+            s = torch.cat([s.mean(dim=(2, 3)), s.amax(dim=(2, 3))], dim=1)  # global average + max pooling
+            return self.head(f), self.state_head(s)  # N,T,K and N,S logits
 
     return PlateCRNN()
-
-
-def torch_cat_pool(x):
-    """Global average and max pooling of an N,C,H,W map, concatenated: N,2C."""
-    import torch
-
-    return torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
 
 
 def preprocess(crop_bgr: np.ndarray) -> np.ndarray:

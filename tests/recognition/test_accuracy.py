@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from recognition.evaluation import crop_split, evaluate, evaluate_states, read_plate_texts
+from recognition.evaluation import crop_split, evaluate, evaluate_states
 from recognition.tasks import recognizer
 
 LABELS = settings.RECOGNITION_DATASETS_DIR / "us-plates-dev" / "labels.tsv"
@@ -38,7 +38,7 @@ def test_accuracy_on_labelled_us_photos():
 )
 def test_state_on_held_out_plate_crops():
     # the tenth of the crop set that training never saw (the same split tools/train_ocr.py uses)
-    _, held_out = crop_split(CROPS, read_plate_texts(LABELS))
+    _, held_out = crop_split(CROPS, exclude_labels=LABELS)
     report = evaluate_states(held_out, recognizer=recognizer())
     print(report.result_line())
     assert report.crops >= 70
@@ -61,3 +61,14 @@ def test_recognition_eval_command_prints_state_then_result_last():
 def test_recognition_eval_command_refuses_a_missing_labels_file(tmp_path):
     with pytest.raises(CommandError, match="No labels file"):
         call_command("recognition_eval", str(tmp_path / "nope.tsv"))
+
+
+def test_recognition_eval_command_names_a_malformed_crop_labels_line(tmp_path):
+    (tmp_path / "labels.tsv").write_text("")
+    crops = tmp_path / "crops"
+    crops.mkdir()
+    (crops / "labels.csv").write_text("image,state,plate\nca1.png,ca\n")
+    with pytest.raises(CommandError, match=r"labels.csv:2: expected 'image,state,plate'"):
+        call_command("recognition_eval", str(tmp_path / "labels.tsv"), state_crops=str(crops), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="No labels.csv"):
+        call_command("recognition_eval", str(tmp_path / "labels.tsv"), state_crops=str(tmp_path), stdout=io.StringIO())

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recognition.evaluation import crop_split, evaluate, evaluate_states, read_plate_texts
+from recognition.evaluation import crop_split, evaluate, evaluate_states
 from recognition.tasks import recognizer
 
 
@@ -32,12 +32,15 @@ class Command(BaseCommand):
                 what = "not detected" if not result.detected else f"read {result.read!r}"
                 self.stdout.write(f"MISS {result.image}: label {result.label!r}, {what} ({result.ms:.0f} ms)")
 
-        report = evaluate(path, recognizer=engine, limit=limit, progress=show)
-        if state_crops:
-            if not (Path(state_crops) / "labels.csv").is_file():
-                raise CommandError(f"No labels.csv in {state_crops}.")
-            _, held_out = crop_split(state_crops, read_plate_texts(path))
-            self.stdout.write(evaluate_states(held_out, recognizer=engine).result_line())
+        if state_crops and not (Path(state_crops) / "labels.csv").is_file():
+            raise CommandError(f"No labels.csv in {state_crops}.")
+        try:
+            report = evaluate(path, recognizer=engine, limit=limit, progress=show)
+            if state_crops:
+                _, held_out = crop_split(state_crops, exclude_labels=path)
+                self.stdout.write(evaluate_states(held_out, recognizer=engine).result_line())
+        except ValueError as exc:  # a malformed labels line or an undecodable image, named by file and line
+            raise CommandError(str(exc)) from exc
         self.stdout.write(report.result_line())
 
 
