@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from agencies.access import alpr_access_refusal
+from common.throttles import SearchRateThrottle
 
 ROLE_NOT_ALLOWED = "Your role does not include this part of the console. Ask your agency's ALPR administrator."
 SEARCH_RATE_LIMITED = (
@@ -35,8 +36,6 @@ class SearchRateLimited(Exception):
 def search_rate_check(request) -> None:
     """Count one search against the user's `search` rate limit, shared with the API; raise SearchRateLimited
     past it. Every console search (form, next page, timeline, CSV export) calls this before it runs."""
-    from common.throttles import SearchRateThrottle
-
     throttle = SearchRateThrottle()
     if not throttle.allow_request(request, None):
         raise SearchRateLimited(int(throttle.wait() or 60))

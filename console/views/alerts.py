@@ -68,6 +68,7 @@ def alert_list(request):
         "form": form,
         "rows": [AlertRow(alert=alert, is_high=is_high_priority(alert)) for alert in alerts],
         "cursor": cursor,
+        "max_ids": LIST_LIMIT,  # how many shown alerts the feed reports the status of
         # New alerts arrive as 'new': the live feed adds them when the filter shows new alerts.
         "live_status": "" if status in ("", "all", AlertStatus.NEW) else "off",
         "live_hotlist": hotlist.pk if hotlist else "",

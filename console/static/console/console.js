@@ -29,6 +29,7 @@
 
   var feedUrl = table.getAttribute("data-feed-url");
   var cursor = table.getAttribute("data-cursor");
+  var maxIds = parseInt(table.getAttribute("data-max-ids"), 10) || 0;
   var hotlistFilter = table.getAttribute("data-hotlist") || "";
   var tbody = table.tBodies[0];
   var statusLine = document.getElementById("live-status");
@@ -144,7 +145,7 @@
   function shownIds() {
     var ids = [];
     tbody.querySelectorAll("tr[data-alert-id]").forEach(function (row) {
-      if (ids.length < 100) {
+      if (ids.length < maxIds) {
         ids.push(row.getAttribute("data-alert-id"));
       }
     });
