@@ -1,11 +1,8 @@
 """A real Celery worker process, a real broker (Redis) and the real database: the upload path end to end."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -17,29 +14,16 @@ from recognition.services import job_create
 from recognition.tasks import recognize_job
 
 from .scenes import levenshtein, plate_scene
+from .workers import recognition_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER = "redis://localhost:6379/6"  # a broker database of its own, so no other worker takes these tasks
 
 
 @pytest.fixture
 def worker(transactional_db):
     """Start `celery worker` on the test database; stop it after the test."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "YOLO_OFFLINE": "1",
-    }
     subprocess.run(["redis-cli", "-n", "6", "FLUSHDB"], check=False, capture_output=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "recognition", "-c", "1", "--pool", "solo",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    process = recognition_worker(BROKER, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     yield process
     process.send_signal(signal.SIGTERM)
     try:

@@ -9,9 +9,7 @@ the unacknowledged message of the dead worker to the next one quickly (in produc
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,28 +22,20 @@ from recognition.services import job_create
 from recognition.tasks import recognize_job
 
 from ..recognition.scenes import plate_scene
+from ..recognition.workers import recognition_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_S = 4
 PLATES = ["8WRK512", "7KIL001", "6DIE202", "5RUN303"]
 
 
 def _start_worker(broker: str, name: str) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_S),
-        "YOLO_OFFLINE": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "recognition", "-c", "1", "--pool", "solo",
-         "-n", f"{name}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    return recognition_worker(
+        broker,
+        name=name,
+        env={"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_S)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait(predicate, timeout: float, what: str):
