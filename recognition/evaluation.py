@@ -29,10 +29,12 @@ import random
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .engine.detector import box_iou
 
 IOU_THRESHOLD = 0.3
 
@@ -55,16 +57,6 @@ def levenshtein(a: str, b: str) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
     return prev[-1]
-
-
-def iou(a: Iterable[float], b: Iterable[float]) -> float:
-    ax1, ay1, ax2, ay2 = a
-    bx1, by1, bx2, by2 = b
-    iw = max(0.0, min(ax2, bx2) - max(ax1, bx1))
-    ih = max(0.0, min(ay2, by2) - max(ay1, by1))
-    inter = iw * ih
-    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
-    return inter / union if union > 0 else 0.0
 
 
 @dataclass
@@ -186,7 +178,7 @@ def evaluate(
         ms = (time.perf_counter() - t0) * 1000.0
         best, best_iou = None, 0.0
         for r in readings:
-            v = iou(r.box, item.box)
+            v = box_iou(r.box, item.box)
             if v > best_iou:
                 best, best_iou = r, v
         detected = best is not None and best_iou >= IOU_THRESHOLD
@@ -259,7 +251,7 @@ def evaluate_states(crops: list[LabelledCrop], *, recognizer: Any) -> StateRepor
     told = right = 0
     for crop in crops:
         image = _load_bgr(crop.path)
-        _, state = recognizer.read_plate(image, (0, 0, image.shape[1], image.shape[0]))
+        _, state = recognizer.read_plate(image, [(0, 0, image.shape[1], image.shape[0])])
         if state:
             told += 1
             right += state == crop.state

@@ -21,8 +21,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="CPU threads (torch and onnxruntime)")
     ap.add_argument("--weights", default=None, help="detector weights (default: fastanpr best.pt)")
     ap.add_argument("--ocr-model", default=None, help="plate OCR ONNX (default: engine/models/plate_ocr.onnx)")
-    ap.add_argument("--no-second-opinion", action="store_true", help="never ask RapidOCR when the plate OCR is unsure")
-    ap.add_argument("--no-variants", action="store_true", help="read only one crop per plate")
+    ap.add_argument("--no-refine", action="store_true", help="read the plates in the detector's boxes only")
     ap.add_argument("--mistakes", action="store_true", help="list images read wrongly")
     ap.add_argument("--limit", type=int)
     args = ap.parse_args()
@@ -45,8 +44,7 @@ def main() -> int:
         args.weights,
         ocr_model_path=args.ocr_model,
         threads=args.threads,
-        second_opinion=not args.no_second_opinion,
-        variants=not args.no_variants,
+        refine=not args.no_refine,
     )
     rec.recognize(cv2.imread(str(next(args.labels.parent.glob("*.jpg")))))  # warm-up
     report = evaluate(args.labels, recognizer=rec, limit=args.limit)

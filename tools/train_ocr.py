@@ -302,8 +302,9 @@ def load_real(crops_dir: Path, exclude_labels: Path | None):
 
 
 def load_onnx_weights(model: torch.nn.Module, path: Path) -> None:
-    """Initialise the text part of ``model`` (convolutions, GRU, CTC head) from an exported
-    ``plate_ocr.onnx``, so that training can continue from a released model.
+    """Initialise ``model`` from an exported ``plate_ocr.onnx``, so that training can continue
+    from a released model: the text part (convolutions, GRU, CTC head) always, the state head too
+    when the file has one (a model exported before the state head existed has none).
 
     The exporter folded each BatchNorm into its convolution (weight and bias), so the
     BatchNorms become the identity plus that bias until ``recalibrate_batchnorm`` gives them
@@ -314,7 +315,7 @@ def load_onnx_weights(model: torch.nn.Module, path: Path) -> None:
 
     graph = onnx.load(str(path)).graph
     init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
-    convs = [n for n in graph.node if n.op_type == "Conv"]
+    convs = [n for n in graph.node if n.op_type == "Conv" and n.name.startswith("/features.")]
     torch_convs = [m for m in model.features if isinstance(m, torch.nn.Conv2d)]
     bns = [m for m in model.features if isinstance(m, torch.nn.BatchNorm2d)]
     if len(convs) != len(torch_convs):
@@ -342,6 +343,9 @@ def load_onnx_weights(model: torch.nn.Module, path: Path) -> None:
         (matmul,) = [n for n in graph.node if n.op_type == "MatMul"]
         model.head.weight.copy_(torch.from_numpy(init[matmul.input[1]].T.copy()))
         model.head.bias.copy_(torch.from_numpy(init["head.bias"]))
+        state = {name: value for name, value in init.items() if name.startswith(("state_features.", "state_head."))}
+        if state:  # not folded (no BatchNorm there): the initialisers keep the PyTorch names
+            model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state.items()}, strict=False)
 
 
 def recalibrate_batchnorm(model: torch.nn.Module, x: torch.Tensor) -> None:
@@ -399,7 +403,7 @@ def main() -> None:
     ap.add_argument(
         "--init-onnx",
         type=Path,
-        help="start the text part (not the state head) from this exported model",
+        help="start from this exported model (its state head too, where it has one)",
     )
     ap.add_argument(
         "--stop-after",
@@ -431,7 +435,7 @@ def main() -> None:
     elif args.init_onnx:
         load_onnx_weights(model, args.init_onnx)
         recalibrate_batchnorm(model, sample_batch(random.Random(args.seed + 1), train, 512, args.real_frac)[0])
-        print(f"text part initialised from {args.init_onnx}", flush=True)
+        print(f"initialised from {args.init_onnx}", flush=True)
     print("params:", sum(p.numel() for p in model.parameters()), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.iters, pct_start=args.pct_start)
