@@ -20,7 +20,11 @@ def main() -> int:
     ap.add_argument("labels", type=Path)
     ap.add_argument("--threads", type=int, default=2, help="CPU threads (torch and onnxruntime)")
     ap.add_argument("--weights", default=None, help="detector weights (default: fastanpr best.pt)")
-    ap.add_argument("--ocr-model", default=None, help="plate OCR ONNX (default: engine/models/plate_ocr.onnx)")
+    ap.add_argument(
+        "--ocr-model",
+        action="append",
+        help="a plate OCR ONNX model; repeat for an ensemble (default: the models in engine/models/)",
+    )
     ap.add_argument("--no-refine", action="store_true", help="read the plates in the detector's boxes only")
     ap.add_argument("--mistakes", action="store_true", help="list images read wrongly")
     ap.add_argument("--limit", type=int)
@@ -42,7 +46,7 @@ def main() -> int:
 
     rec = PlateRecognizer(
         args.weights,
-        ocr_model_path=args.ocr_model,
+        ocr_model_paths=args.ocr_model,
         threads=args.threads,
         refine=not args.no_refine,
     )

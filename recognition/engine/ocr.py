@@ -3,7 +3,7 @@
 Two readers with the same interface ``read(crops) -> list[CropText]`` (per crop: the
 per-character alternatives, and the issuing state's probabilities where the reader can tell):
 
-* ``CRNNReader``  -- the project's own small CRNN/CTC plate model (``models/plate_ocr.onnx``,
+* ``CRNNReader``  -- one of the project's own small CRNN/CTC plate models (``models/plate_ocr*.onnx``,
   trained by ``tools/train_ocr.py``) that reads the whole plate crop, ignores state names,
   slogans and frames by itself, and classifies the issuing state with a second head.  Default.
 * ``RapidRecReader`` -- RapidOCR's general English/Chinese *recognition* model applied to the
@@ -30,7 +30,10 @@ CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 BLANK = 0  # CTC blank index; class i+1 is CHARSET[i]
 INPUT_H, INPUT_W = 48, 128
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_CRNN_PATH = MODELS_DIR / "plate_ocr.onnx"
+# The plate OCR is an ensemble: models of the same network trained by tools/train_ocr.py with
+# different seeds (docs/recognition.md). The pipeline reads every crop with each and lets their
+# readings vote: they make different mistakes.
+DEFAULT_CRNN_PATHS = (MODELS_DIR / "plate_ocr.onnx", MODELS_DIR / "plate_ocr_2.onnx")
 
 Alternatives = list[tuple[str, float]]
 
@@ -158,8 +161,8 @@ class CRNNReader:
 
     name = "crnn"
 
-    def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None):
-        path = Path(model_path) if model_path else DEFAULT_CRNN_PATH
+    def __init__(self, model_path: str | os.PathLike, threads: int | None = None):
+        path = Path(model_path)
         from . import EngineError
 
         if not path.is_file():

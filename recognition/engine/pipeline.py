@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 from . import ImageError
 from .color import vehicle_color
 from .detector import PlateDetector, box_iou
-from .ocr import DEFAULT_CRNN_PATH, STATE_CLASSES, CRNNReader, CropText, RapidRecReader
+from .ocr import DEFAULT_CRNN_PATHS, STATE_CLASSES, CRNNReader, CropText, RapidRecReader
 from .plates import merge_candidates, normalize, rank_candidates
 
 # The state is reported only when the state head is at least this sure (on the held-out real
@@ -122,7 +123,7 @@ class PlateRecognizer:
         self,
         weights_path: str | None = None,
         *,
-        ocr_model_path: str | None = None,
+        ocr_model_paths: Sequence[str | os.PathLike] | None = None,
         imgsz: int = 640,
         det_conf: float = 0.1,
         threads: int | None = None,
@@ -132,12 +133,12 @@ class PlateRecognizer:
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
         self.threads = threads
         self.detector = PlateDetector(weights_path, imgsz=imgsz, conf=det_conf, threads=threads)
-        crnn_path = ocr_model_path or DEFAULT_CRNN_PATH
-        self.reader: Any
-        if os.path.isfile(crnn_path):
-            self.reader = CRNNReader(crnn_path, threads=threads)
-        else:
-            self.reader = RapidRecReader(threads=self.threads)
+        paths = ocr_model_paths or [path for path in DEFAULT_CRNN_PATHS if path.is_file()]
+        # every crop is read by each plate OCR model and their readings vote (an ensemble);
+        # without the project's models, RapidOCR's general text recogniser reads alone
+        self.readers: list[Any] = [CRNNReader(path, threads=threads) for path in paths] or [
+            RapidRecReader(threads=threads)
+        ]
         self.fallback_imgsz = fallback_imgsz
         self.refine = refine
 
@@ -172,12 +173,15 @@ class PlateRecognizer:
     # -- OCR ---------------------------------------------------------------------------------
     def read_plate(self, img: np.ndarray, boxes) -> tuple[list[tuple[str, float]], str | None]:
         """Ranked (plate, confidence) candidates and the issuing state of one plate, read in
-        every box of ``boxes`` (boxes of the same plate) at every CROP_MARGINS."""
+        every box of ``boxes`` (boxes of the same plate) at every CROP_MARGINS by every OCR model."""
         crops = [(_crop(img, box, mx, my), mx >= 0 and my >= 0) for box in boxes for mx, my in CROP_MARGINS]
         crops = [(crop, whole) for crop, whole in crops if crop.size]
-        texts = self.reader.read([crop for crop, _ in crops])
+        texts, whole_plate = [], []
+        for reader in self.readers:
+            texts += reader.read([crop for crop, _ in crops])
+            whole_plate += [whole for _, whole in crops]
         # the state's name and the plate's design are at its edges, which the tighter crop cuts off
-        state = self._state([text for text, (_, whole) in zip(texts, crops, strict=True) if whole])
+        state = self._state([text for text, whole in zip(texts, whole_plate, strict=True) if whole])
         return merge_candidates(rank_candidates(t.chars) for t in texts), state
 
     def recognize(self, image: Any) -> list[PlateReading]:

@@ -1,8 +1,7 @@
 """Recognition accuracy on real labelled US photos the engine was never trained on (../shared/datasets).
 
 The photos are not part of this repository; the tests run where they are present (as in CI) and say why they
-skip where they are not. The thresholds guard against regressions at the level the engine reaches today
-(docs/benchmarks.md); the project's target is exact >= 0.90.
+skip where they are not. The thresholds guard the level the engine reaches (docs/benchmarks.md).
 """
 
 import io
@@ -27,9 +26,11 @@ def test_accuracy_on_labelled_us_photos():
     report = evaluate(LABELS, recognizer=recognizer())
     print(report.result_line())
     assert report.images >= 100
-    assert report.detect >= 0.90
-    assert report.within1 >= 0.85
-    assert report.exact >= 0.72
+    assert report.detect >= 0.97
+    assert report.within1 >= 0.95
+    # the target is 0.90 (reached: docs/benchmarks.md); one photo of slack for floating-point
+    # differences between CPUs (onnxruntime's kernels differ with the instruction set)
+    assert report.exact >= 0.89
 
 
 @pytest.mark.skipif(

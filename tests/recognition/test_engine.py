@@ -4,7 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from recognition.engine import EngineError
 from recognition.engine.detector import Detection, box_iou
+from recognition.engine.ocr import DEFAULT_CRNN_PATHS
+from recognition.engine.pipeline import PlateRecognizer
 from recognition.tasks import recognizer
 
 from .scenes import plate_scene
@@ -76,3 +79,12 @@ def test_two_detections_of_one_plate_give_one_reading(plate_seen_twice):
     readings = plate_seen_twice.recognize(_scene("5KDJ244"))
     assert len(readings) == 1
     assert readings[0].detection_confidence > 0.3  # the better of the two
+
+
+def test_every_plate_ocr_model_reads():
+    assert len(recognizer().readers) == len(DEFAULT_CRNN_PATHS) >= 2
+
+
+def test_a_missing_plate_ocr_model_is_a_clear_error(tmp_path):
+    with pytest.raises(EngineError, match=r"plate OCR model not found: .*nope\.onnx"):
+        PlateRecognizer(ocr_model_paths=[DEFAULT_CRNN_PATHS[0], tmp_path / "nope.onnx"])
