@@ -13,13 +13,15 @@ Data (never the evaluation photos):
 Both are heavily augmented to look like detector crops from 1080p street photos: box jitter,
 small rotation/shear, down-scaling to 40-220 px wide, blur, JPEG, noise, lighting.
 
-Reproducible: fixed seeds, single process, about 0.45 s per iteration on 2 CPU cores. The committed model was
-made in stages (docs/recognition.md, "Training the OCR"); its last stage:
+Reproducible: fixed seeds, single process, 0.3-0.45 s per iteration on 2 CPU cores. The committed models (an
+ensemble: the pipeline reads with each) were made in stages (docs/recognition.md, "Training the OCR"); the
+last one:
 
     YOLO_OFFLINE=1 .venv/bin/python tools/train_ocr.py \
         --crops ../shared/datasets/us-plate-crops \
         --exclude-labels ../shared/datasets/us-plates-dev/labels.tsv \
-        --init-onnx /tmp/ocr/v1.onnx --iters 3500 --lr 1e-3 --seed 3 --out /tmp/ocr3/plate_ocr.onnx
+        --init-onnx recognition/engine/models/plate_ocr.onnx --iters 3500 --lr 1.5e-3 --seed 7 \
+        --out /tmp/ocr6/plate_ocr.onnx
 """
 
 from __future__ import annotations

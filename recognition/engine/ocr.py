@@ -33,7 +33,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 # The plate OCR is an ensemble: models of the same network trained by tools/train_ocr.py with
 # different seeds (docs/recognition.md). The pipeline reads every crop with each and lets their
 # readings vote: they make different mistakes.
-DEFAULT_CRNN_PATHS = (MODELS_DIR / "plate_ocr.onnx", MODELS_DIR / "plate_ocr_2.onnx")
+DEFAULT_CRNN_PATHS = tuple(MODELS_DIR / name for name in ("plate_ocr.onnx", "plate_ocr_2.onnx", "plate_ocr_3.onnx"))
 
 Alternatives = list[tuple[str, float]]
 

@@ -4,8 +4,8 @@
     readings = rec.recognize(image)      # ndarray BGR (H,W,3), PIL.Image or encoded bytes
 
 Steps: decode -> YOLO plate detector (onnxruntime) -> each plate's box found again in its
-surroundings at a larger scale (refinement) -> plate OCR on crops of both boxes at three margins,
-the crops' readings merged by vote -> US plate post-processing (normalisation, confusion-aware
+surroundings at a larger scale (refinement) -> plate OCR (three models) on crops of both boxes at
+three margins, the readings merged by vote -> US plate post-processing (normalisation, confusion-aware
 ranked candidates) -> issuing state (the plate OCR model's state head, averaged over the crops
 it read) and vehicle colour.
 """
