@@ -8,7 +8,7 @@ per-character alternatives, and the issuing state's probabilities where the read
   slogans and frames by itself, and classifies the issuing state with a second head.  Default.
 * ``RapidRecReader`` -- RapidOCR's general English/Chinese *recognition* model applied to the
   central band of the plate (no text detection, no state).  Fallback when the CRNN weights are
-  absent, and the second opinion on crops the CRNN is unsure of.
+  absent.
 
 The network definition (``build_crnn``) lives here so that training and inference share it;
 torch is only needed for training (inference runs through onnxruntime).
