@@ -114,7 +114,7 @@ def preprocess(crop_bgr: np.ndarray) -> np.ndarray:
     interp = cv2.INTER_AREA if g.shape[1] > INPUT_W else cv2.INTER_CUBIC
     g = cv2.resize(g, (INPUT_W, INPUT_H), interpolation=interp).astype(np.float32)
     # per-crop contrast stretch (robust to dark/over-exposed plates)
-    lo, hi = np.percentile(g, 2), np.percentile(g, 98)
+    lo, hi = np.percentile(g, (2, 98))
     g = (g - lo) / max(hi - lo, 16.0)
     g = np.clip(g, 0.0, 1.0) * 2.0 - 1.0
     return g[None]
@@ -157,35 +157,46 @@ def ctc_alternatives(probs: np.ndarray, charset: str, blank: int = 0, top: int =
 
 
 class CRNNReader:
-    """The project's plate CRNN run by onnxruntime."""
+    """The project's plate CRNN models run by onnxruntime: every crop is read by each model."""
 
     name = "crnn"
 
-    def __init__(self, model_path: str | os.PathLike, threads: int | None = None):
-        path = Path(model_path)
+    def __init__(self, model_paths: Sequence[str | os.PathLike], threads: int | None = None):
         from . import EngineError
 
-        if not path.is_file():
-            raise EngineError(f"plate OCR model not found: {path} (train it with tools/train_ocr.py)")
-        self.session = onnx_session(path, threads)
-        self.input_name = self.session.get_inputs()[0].name
-        if [o.name for o in self.session.get_outputs()] != ["logits", "state_logits"]:
-            raise EngineError(f"{path} is not a plate OCR model with a state head (retrain with tools/train_ocr.py)")
+        self.sessions = []
+        for path in map(Path, model_paths):
+            if not path.is_file():
+                raise EngineError(f"plate OCR model not found: {path} (train it with tools/train_ocr.py)")
+            session = onnx_session(path, threads)
+            if [o.name for o in session.get_outputs()] != ["logits", "state_logits"]:
+                raise EngineError(
+                    f"{path} is not a plate OCR model with a state head (retrain with tools/train_ocr.py)"
+                )
+            self.sessions.append(session)
+        if not self.sessions:
+            raise EngineError("no plate OCR model given")
+        self.models = len(self.sessions)
 
     def read(self, crops: Sequence[np.ndarray]) -> list[CropText]:
+        """One CropText per model and crop, model after model (``models * len(crops)``)."""
         if not len(crops):
             return []
-        batch = np.stack([preprocess(c) for c in crops]).astype(np.float32)
-        logits, state_logits = self.session.run(None, {self.input_name: batch})
-        probs = _softmax(logits, axis=-1)
-        states = _softmax(state_logits, axis=-1)
-        return [CropText(ctc_alternatives(p, CHARSET, BLANK), s) for p, s in zip(probs, states, strict=True)]
+        batch = np.stack([preprocess(c) for c in crops]).astype(np.float32)  # once for all models
+        texts = []
+        for session in self.sessions:
+            logits, state_logits = session.run(None, {session.get_inputs()[0].name: batch})
+            probs = _softmax(logits, axis=-1)
+            states = _softmax(state_logits, axis=-1)
+            texts += [CropText(ctc_alternatives(p, CHARSET, BLANK), s) for p, s in zip(probs, states, strict=True)]
+        return texts
 
 
 class RapidRecReader:
     """RapidOCR's recognition model only, on the central band of the plate crop."""
 
     name = "rapidocr-rec"
+    models = 1  # one CropText per crop
 
     def __init__(self, threads: int | None = None):
         try:

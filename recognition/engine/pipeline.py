@@ -136,9 +136,9 @@ class PlateRecognizer:
         paths = ocr_model_paths or [path for path in DEFAULT_CRNN_PATHS if path.is_file()]
         # every crop is read by each plate OCR model and their readings vote (an ensemble);
         # without the project's models, RapidOCR's general text recogniser reads alone
-        self.readers: list[Any] = [CRNNReader(path, threads=threads) for path in paths] or [
-            RapidRecReader(threads=threads)
-        ]
+        self.reader: CRNNReader | RapidRecReader = (
+            CRNNReader(paths, threads=threads) if paths else RapidRecReader(threads=threads)
+        )
         self.fallback_imgsz = fallback_imgsz
         self.refine = refine
 
@@ -176,10 +176,8 @@ class PlateRecognizer:
         every box of ``boxes`` (boxes of the same plate) at every CROP_MARGINS by every OCR model."""
         crops = [(_crop(img, box, mx, my), mx >= 0 and my >= 0) for box in boxes for mx, my in CROP_MARGINS]
         crops = [(crop, whole) for crop, whole in crops if crop.size]
-        texts, whole_plate = [], []
-        for reader in self.readers:
-            texts += reader.read([crop for crop, _ in crops])
-            whole_plate += [whole for _, whole in crops]
+        texts = self.reader.read([crop for crop, _ in crops])
+        whole_plate = [whole for _, whole in crops] * self.reader.models
         # the state's name and the plate's design are at its edges, which the tighter crop cuts off
         state = self._state([text for text, whole in zip(texts, whole_plate, strict=True) if whole])
         return merge_candidates(rank_candidates(t.chars) for t in texts), state

@@ -157,6 +157,7 @@ CONFUSIONS = {
 # Relative prior of glyphs in US serials: most states leave O, Q and I out of standard issues
 # (in the us-plate-crops labels O is 20x rarer than 0).  1.0 for everything else.
 CHAR_PRIOR = {"O": 0.08, "Q": 0.3, "I": 0.5}
+_LOG_CHAR_PRIOR = {c: math.log(p) for c, p in CHAR_PRIOR.items()}
 
 
 def rank_candidates(
@@ -186,14 +187,11 @@ def rank_candidates(
         for c in CONFUSIONS.get(top_c, ""):
             if c not in have:
                 alts.append((c, max(1e-4, (1.0 - top_p) * confusion_p, confusion_p * 0.05)))
-        new = []
-        for logp, s in beams:
-            for c, p in alts:
-                new.append((logp + math.log(max(p, 1e-6)), s + c))
-        beams = heapq.nlargest(beam, new)
+        logs = [(math.log(max(p, 1e-6)), c) for c, p in alts]
+        beams = heapq.nlargest(beam, [(logp + log, s + c) for logp, s in beams for log, c in logs])
     scored = []
     for logp, s in beams:
-        char_prior = sum(math.log(CHAR_PRIOR.get(c, 1.0)) for c in s)
+        char_prior = sum(_LOG_CHAR_PRIOR.get(c, 0.0) for c in s)
         scored.append((logp + prior_weight * math.log(shape_prior(s)) + char_prior, s))
     scored.sort(reverse=True)
     # confidences: posterior over the beam (OCR x priors), scaled by the probability mass the
