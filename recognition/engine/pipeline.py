@@ -131,7 +131,6 @@ class PlateRecognizer:
         refine: bool = True,
     ):
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
-        self.threads = threads
         self.detector = PlateDetector(weights_path, imgsz=imgsz, conf=det_conf, threads=threads)
         paths = ocr_model_paths or [path for path in DEFAULT_CRNN_PATHS if path.is_file()]
         # every crop is read by each plate OCR model and their readings vote (an ensemble);
