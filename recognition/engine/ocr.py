@@ -114,7 +114,7 @@ def preprocess(crop_bgr: np.ndarray) -> np.ndarray:
     interp = cv2.INTER_AREA if g.shape[1] > INPUT_W else cv2.INTER_CUBIC
     g = cv2.resize(g, (INPUT_W, INPUT_H), interpolation=interp).astype(np.float32)
     # per-crop contrast stretch (robust to dark/over-exposed plates)
-    lo, hi = np.percentile(g, (2, 98))
+    lo, hi = np.percentile(g, 2), np.percentile(g, 98)
     g = (g - lo) / max(hi - lo, 16.0)
     g = np.clip(g, 0.0, 1.0) * 2.0 - 1.0
     return g[None]
