@@ -6,7 +6,7 @@ import pytest
 
 from recognition.engine import EngineError
 from recognition.engine.detector import Detection, box_iou
-from recognition.engine.ocr import DEFAULT_CRNN_PATHS
+from recognition.engine.ocr import DEFAULT_CRNN_PATHS, INPUT_H, INPUT_W, preprocess
 from recognition.engine.pipeline import PlateRecognizer
 from recognition.tasks import recognizer
 
@@ -88,3 +88,12 @@ def test_every_plate_ocr_model_reads():
 def test_a_missing_plate_ocr_model_is_a_clear_error(tmp_path):
     with pytest.raises(EngineError, match=r"plate OCR model not found: .*nope\.onnx"):
         PlateRecognizer(ocr_model_paths=[DEFAULT_CRNN_PATHS[0], tmp_path / "nope.onnx"])
+
+
+@pytest.mark.parametrize("shape", [(30, 90, 3), (300, 700, 3), (40, 120)])
+def test_crop_preprocessing_gives_the_models_input(shape):
+    # the same function feeds training (torch wants float32) and inference
+    crop = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    x = preprocess(crop)
+    assert x.dtype == np.float32 and x.shape == (1, INPUT_H, INPUT_W)
+    assert x.min() >= -1.0 and x.max() <= 1.0
