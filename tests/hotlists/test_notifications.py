@@ -99,6 +99,26 @@ def test_failed_delivery_backs_off_and_retries(agency, hit, webhook_server):
     assert NotificationOutbox.objects.get().attempts == 2
 
 
+def test_an_endpoint_that_is_down_costs_one_attempt_per_run_and_holds_up_no_one(agency, hit, webhook_server):
+    down = notification_subscription_create(
+        agency=agency, name="Old CAD", kind=SubscriptionKind.WEBHOOK, url="http://127.0.0.1:9/alpr-hook"
+    )
+    notification_subscription_create(agency=agency, name="CAD", kind=SubscriptionKind.WEBHOOK, url=webhook_server.url)
+    [alert] = hit()
+    waiting = NotificationOutbox.objects.get(subscription=down)
+    for _ in range(3):  # a backlog for the dead endpoint, older than the live one's row
+        NotificationOutbox.objects.create(
+            alert=alert, subscription=down, payload=waiting.payload, next_attempt_at=timezone.now() - dt.timedelta(1)
+        )
+    assert notification_dispatch_due() == 1  # the live subscriber's
+    assert len(webhook_server.received) == 1
+    rows = NotificationOutbox.objects.filter(subscription=down)
+    assert sorted(rows.values_list("attempts", flat=True)) == [0, 0, 0, 1]
+    assert rows.filter(status=OutboxStatus.PENDING).count() == 4
+    assert notification_dispatch_due() == 0  # the next run tries the next one
+    assert sorted(rows.values_list("attempts", flat=True)) == [0, 0, 1, 1]
+
+
 def test_email_and_min_priority(agency, hit):
     notification_subscription_create(agency=agency, name="Watch commander", kind=SubscriptionKind.EMAIL,
                                      email="watch@example.gov")  # fmt: skip
