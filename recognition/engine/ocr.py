@@ -1,10 +1,11 @@
 """Plate OCR: read the registration from a plate crop.
 
-Two readers with the same interface ``read(crops) -> list[CropText]`` (per crop: the
-per-character alternatives, and the issuing state's probabilities where the reader can tell):
+Two readers with the same interface ``read(crops) -> list[CropText]`` (per crop and model, model
+after model, ``reader.models`` of them per crop: the per-character alternatives, and the issuing
+state's probabilities where the reader can tell):
 
-* ``CRNNReader``  -- one of the project's own small CRNN/CTC plate models (``models/plate_ocr*.onnx``,
-  trained by ``tools/train_ocr.py``) that reads the whole plate crop, ignores state names,
+* ``CRNNReader``  -- the project's own small CRNN/CTC plate models (``models/plate_ocr*.onnx``,
+  trained by ``tools/train_ocr.py``), each of which reads the whole plate crop, ignores state names,
   slogans and frames by itself, and classifies the issuing state with a second head.  Default.
 * ``RapidRecReader`` -- RapidOCR's general English/Chinese *recognition* model applied to the
   central band of the plate (no text detection, no state).  Fallback when the CRNN weights are
