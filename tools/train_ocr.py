@@ -15,13 +15,13 @@ small rotation/shear, down-scaling to 40-220 px wide, blur, JPEG, noise, lightin
 
 Reproducible: fixed seeds, single process, 0.3-0.45 s per iteration on 2 CPU cores. The committed models (an
 ensemble: the pipeline reads with each) were made in stages (docs/recognition.md, "Training the OCR"); the
-last one:
+second and third continue from the first, with seeds 7 and 8:
 
     YOLO_OFFLINE=1 .venv/bin/python tools/train_ocr.py \
         --crops ../shared/datasets/us-plate-crops \
         --exclude-labels ../shared/datasets/us-plates-dev/labels.tsv \
         --init-onnx recognition/engine/models/plate_ocr.onnx --iters 3500 --lr 1.5e-3 --seed 7 \
-        --out /tmp/ocr6/plate_ocr.onnx
+        --out /tmp/ocr6/plate_ocr.onnx        # -> models/plate_ocr_2.onnx (seed 8 -> plate_ocr_3.onnx)
 """
 
 from __future__ import annotations
