@@ -1,6 +1,16 @@
-"""Fixtures shared by all tests. Tests use the real PostgreSQL (PostGIS) and Redis from settings."""
+"""Fixtures shared by all tests. Tests use the real PostgreSQL (PostGIS) and Redis from settings.
+
+`TEST_CLOCK=2026-12-31T23:30` runs the whole suite with the clock moved to that local time (and ticking on from
+it), to show that no test's outcome depends on the day it runs: `TEST_CLOCK=2026-11-30T12:00 ./dev test`.
+Tests of date rules pin the clock themselves (tests/test_calendar.py).
+"""
+
+import datetime as dt
+import os
+import zoneinfo
 
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.test import Client
@@ -15,6 +25,22 @@ from .factories import AgencyFactory, UserFactory
 
 # Camera and read fixtures are shared by every app's tests that need reads.
 from .reads.conftest import camera, ingest_client, make_camera, search_body, store_reads  # noqa: E402, F401
+
+
+def pytest_configure(config):
+    clock = os.environ.get("TEST_CLOCK")
+    if clock:
+        moment = dt.datetime.fromisoformat(clock)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles"))
+        config._test_clock = time_machine.travel(moment, tick=True)
+        config._test_clock.start()
+
+
+def pytest_report_header(config):
+    if os.environ.get("TEST_CLOCK"):
+        return f"clock moved to {os.environ['TEST_CLOCK']} (TEST_CLOCK)"
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,7 @@ def report_period_validate(
     *, kind: str, start: dt.date, end: dt.date | None = None, today: dt.date | None = None
 ) -> tuple[dt.date, dt.date]:
     """The report period (start, end), the end worked out from the kind when not given. Refuses a reversed period,
-    one not over yet, and one that is not a whole calendar month, quarter or year."""
+    one not over yet (its last day is today or later), and one that is not a whole calendar month, quarter or year."""
     today = today or timezone.localdate()
     if end is not None and end < start:
         raise ValidationError({"period_end": PERIOD_REVERSED})
@@ -60,7 +60,9 @@ def report_period_validate(
         aligned = aligned and start.month == 1
     expected_end = _period_end(kind, start) if kind in PERIOD_NOT_ALIGNED else None
     end = end or expected_end
-    if end is None or start > today or end > today:
+    # A period is over only once its last day has passed: on the last day of a month the month is still running,
+    # and a report frozen then would miss that day's reads and searches for good.
+    if end is None or start > today or end >= today:
         raise ValidationError({"period_end": PERIOD_IN_FUTURE.format(end=end or start)})
     if not aligned or end != expected_end:
         raise ValidationError({"period_start": PERIOD_NOT_ALIGNED.get(kind, PERIOD_NOT_ALIGNED[PeriodKind.MONTH])})

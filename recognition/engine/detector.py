@@ -1,9 +1,10 @@
 """Licence-plate detector: the YOLOv8 plate model shipped in the PyPI package ``fastanpr``.
 
-The ``.pt`` weights are converted once (offline, ~1 s, via ultralytics) to ONNX in a cache
-folder and then run with onnxruntime, with our own letterbox / decode / NMS in numpy: no torch
-at inference time, and rectangular inputs (a 16:9 photo at 640 is 640x384, not 640x640).
-If the conversion is impossible the ultralytics model is used directly (slower).
+The ``.pt`` weights are converted once (offline, ~1 s, via ultralytics in a child process: see
+``export.py``) to ONNX in a cache folder, and then run with onnxruntime, with our own letterbox /
+decode / NMS in numpy: neither ultralytics nor torch is ever imported by the web server or a worker,
+and inputs are rectangular (a 16:9 photo at 640 is 640x384, not 640x640). A conversion that fails is
+an EngineError naming the reason; there is no in-process fallback.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +47,36 @@ def cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "recognition-engine"
     )
     return Path(d)
+
+
+def cached_onnx_path(pt: Path) -> Path:
+    """Where the ONNX conversion of the weights ``pt`` is kept (named by the weights' digest)."""
+    digest = hashlib.sha256(pt.read_bytes()).hexdigest()[:16]
+    return cache_dir() / f"plate-det-{digest}.onnx"
+
+
+EXPORT_TIMEOUT_SECONDS = 300
+
+
+def onnx_from_pt(pt: Path) -> Path:
+    """The ONNX file for ``pt``, converted first (in a child process, see export.py) when not cached yet."""
+    target = cached_onnx_path(pt)
+    if target.is_file():
+        return target
+    from .export import OFFLINE_ENV
+
+    done = subprocess.run(  # noqa: S603 - our own module, with our own interpreter
+        [sys.executable, "-m", "recognition.engine.export", str(pt), str(target)],
+        env={**os.environ, **OFFLINE_ENV},
+        capture_output=True,
+        text=True,
+        timeout=EXPORT_TIMEOUT_SECONDS,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    if done.returncode != 0 or not target.is_file():
+        tail = (done.stderr or done.stdout or "").strip().splitlines()[-3:]
+        raise EngineError(f"the plate detector weights {pt} could not be converted to ONNX: {' / '.join(tail)}")
+    return target
 
 
 @dataclass
@@ -95,48 +128,12 @@ class PlateDetector:
         if not Path(self.weights_path).is_file():
             raise EngineError(f"plate detector weights not found: {self.weights_path}")
         self.imgsz, self.conf, self.iou, self.max_det = imgsz, conf, iou, max_det
-        self.session = None
-        self._yolo = None
-        if self.weights_path.endswith(".onnx"):
-            onnx_path = Path(self.weights_path)
-        else:
-            onnx_path = self._onnx_from_pt(Path(self.weights_path))
-        if onnx_path is not None:
-            self.session = onnx_session(onnx_path, threads)
-            self.input_name = self.session.get_inputs()[0].name
-        else:  # pragma: no cover - fallback
-            os.environ.setdefault("YOLO_OFFLINE", "1")
-            from ultralytics import YOLO
-
-            self._yolo = YOLO(self.weights_path, task="detect")
-        self.backend = "onnxruntime" if self.session is not None else "ultralytics"
-
-    @staticmethod
-    def _onnx_from_pt(pt: Path) -> Path | None:
-        digest = hashlib.sha256(pt.read_bytes()).hexdigest()[:16]
-        target = cache_dir() / f"plate-det-{digest}.onnx"
-        if target.is_file():
-            return target
-        try:
-            os.environ.setdefault("YOLO_OFFLINE", "1")
-            import shutil
-            import tempfile
-
-            from ultralytics import YOLO
-
-            with tempfile.TemporaryDirectory() as tmp:
-                src = Path(tmp) / "plate.pt"
-                shutil.copyfile(pt, src)
-                out = YOLO(str(src), task="detect").export(
-                    format="onnx", dynamic=True, simplify=False, imgsz=640, verbose=False
-                )
-                target.parent.mkdir(parents=True, exist_ok=True)
-                part = target.with_suffix(f".{os.getpid()}.part")
-                shutil.copyfile(out, part)
-                os.replace(part, target)
-            return target
-        except Exception:  # noqa: BLE001 - any export problem -> ultralytics fallback
-            return None
+        onnx_path = (
+            Path(self.weights_path) if self.weights_path.endswith(".onnx") else onnx_from_pt(Path(self.weights_path))
+        )
+        self.session = onnx_session(onnx_path, threads)
+        self.input_name = self.session.get_inputs()[0].name
+        self.backend = "onnxruntime"
 
     def _letterbox(self, img: np.ndarray, imgsz: int):
         import cv2
@@ -157,13 +154,6 @@ class PlateDetector:
         imgsz = imgsz or self.imgsz
         conf = self.conf if conf is None else conf
         h, w = img.shape[:2]
-        if self.session is None:  # pragma: no cover
-            res = self._yolo.predict(img, imgsz=imgsz, conf=conf, iou=self.iou, verbose=False)[0]
-            out = [
-                Detection(tuple(int(round(v)) for v in b), float(c))
-                for b, c in zip(res.boxes.xyxy.cpu().numpy(), res.boxes.conf.cpu().numpy(), strict=False)
-            ]
-            return sorted(out, key=lambda d: -d.confidence)[: self.max_det]
         x, r, left, top = self._letterbox(img, imgsz)
         pred = self.session.run(None, {self.input_name: x})[0][0]  # (4+nc, N)
         pred = pred.T
