@@ -228,8 +228,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value) -> str:
-    """Text for a CSV cell; a value a spreadsheet would run as a formula is prefixed with a quote."""
-    text = "" if value is None else str(value)
+    """Text for a CSV cell; a text a spreadsheet would run as a formula is prefixed with a quote. Numbers stay
+    numbers (a negative longitude is a number, not a formula), so the file can be mapped and summed."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -246,14 +251,14 @@ def export_rows(reads: Iterable[Read]) -> Iterator[list[str]]:
                 read.plate,
                 read.plate_state,
                 read.get_plate_kind_display(),
-                "" if read.confidence is None else f"{read.confidence:.2f}",
+                None if read.confidence is None else round(read.confidence, 2),
                 read.vehicle_make,
                 read.vehicle_model,
                 read.vehicle_type,
                 read.vehicle_color,
                 read.get_direction_display() if read.direction else "",
-                "" if read.heading is None else read.heading,
-                "" if read.location is None else f"{read.location.y:.6f}",
-                "" if read.location is None else f"{read.location.x:.6f}",
+                read.heading,
+                None if read.location is None else round(read.location.y, 6),
+                None if read.location is None else round(read.location.x, 6),
             )
         ]

@@ -288,6 +288,9 @@ def test_export_is_csv_logged_as_an_export(investigator, signed_in, camera, stor
     assert rows[0][:5] == ["read_id", "captured_at", "agency", "camera", "plate"]
     assert len(rows) == 3 and rows[1][4] == "7ABC123"
     assert rows[1][8] == "'=HYPERLINK(1)"  # no formula injection into a spreadsheet
+    # coordinates are numbers a map can take: a negative longitude is not quoted as if it were a formula
+    latitude, longitude = rows[1][14], rows[1][15]
+    assert (float(latitude), float(longitude)) == (33.8303, -116.5453)
     export = AccessLogEntry.objects.get(action="export")
     assert export.channel == "export" and export.result_count == 2 and export.case_number == PURPOSE["case_number"]
 
