@@ -8,8 +8,23 @@ import sys
 from pathlib import Path
 
 from django.db import connection
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# A suite run with its clock moved (TEST_CLOCK, see tests/conftest.py) moves the worker's clock to the same moment,
+# or the worker would judge every read by the real date.
+_MOVED_CLOCK_WORKER = (
+    "import sys, time_machine; time_machine.travel(sys.argv.pop(1), tick=True).start(); "
+    "from celery.__main__ import main; sys.argv[0] = 'celery'; main()"
+)
+
+
+def _python() -> list[str]:
+    if os.environ.get("TEST_CLOCK"):
+        return [sys.executable, "-c", _MOVED_CLOCK_WORKER, timezone.now().isoformat()]
+    return [sys.executable, "-m", "celery"]
 
 
 def recognition_worker(
@@ -27,7 +42,7 @@ def recognition_worker(
         **(env or {}),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "recognition", "-c", "1", "--pool", "solo",
+        [*_python(), "-A", "config", "worker", "-Q", "recognition", "-c", "1", "--pool", "solo",
          "-n", f"{name}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
         cwd=ROOT, env=environment, **popen,
     )  # fmt: skip
