@@ -98,3 +98,12 @@ def test_issue_token_refuses_unknown_and_deactivated_users(make_user):
     with pytest.raises(CommandError, match=USER_INACTIVE.format(username="gone")):
         call_command("issue_token", "gone", "--name", "x", stdout=StringIO(), stderr=StringIO())
     assert not ApiToken.objects.exists()
+
+
+def test_issue_token_without_a_name_names_the_token_by_purpose_user_and_date(make_user):
+    make_user(username="ds-analyst")
+    out = StringIO()
+    call_command("issue_token", "ds-analyst", stdout=out, stderr=StringIO())
+    token = ApiToken.objects.get(user__username="ds-analyst")
+    assert token.name.startswith("api token for ds-analyst, issued ")
+    assert ApiToken.objects.count() == 1 and out.getvalue().strip()

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
@@ -20,7 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--purpose", choices=TokenPurpose.values, default=TokenPurpose.API)
         parser.add_argument("--days", type=int, default=90, help="Lifetime in days (default 90).")
-        parser.add_argument("--name", required=True, help="What the token is for, e.g. 'Camera 12 agent'.")
+        parser.add_argument(
+            "--name",
+            default="",
+            help="What the token is for, e.g. 'Camera 12 agent' (default: the purpose, user and date issued).",
+        )
 
     def handle(self, *args, username, purpose, days, name, **options):
         if days < 1:
@@ -30,6 +35,8 @@ class Command(BaseCommand):
             raise CommandError(USER_NOT_FOUND.format(username=username))
         if not user.is_active:
             raise CommandError(USER_INACTIVE.format(username=username))
+        # A token without a name is still told apart in admin by what it is for, whose it is and when it was issued.
+        name = name.strip() or f"{purpose} token for {username}, issued {timezone.localdate():%Y-%m-%d}"
         token, secret = ApiToken.issue(user=user, name=name, purpose=purpose, lifetime=timedelta(days=days))
         self.stderr.write(
             f"Issued {token.get_purpose_display().lower()} token {token.prefix}… for {user}, "
