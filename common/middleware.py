@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+def _tile_origin() -> str:
+    """The map tile server's origin (console/maps.py), the only image source outside this origin."""
+    parts = urlsplit(getattr(settings, "MAP_TILE_URL", "") or "")
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else ""
+
+
 # Server-rendered pages with no external resources: everything from this origin, no inline script or style,
-# no plugins, no framing, forms post only here. Data URIs for images (Django admin's and inline SVG icons).
+# no plugins, no framing, forms post only here. Data URIs for images (Django admin's and inline SVG icons), and
+# the map tile server's images.
 CSP_DIRECTIVES = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",
+    "img-src": "'self' data:" + _tile_origin(),
     "font-src": "'self'",
     "connect-src": "'self'",
     "object-src": "'none'",

@@ -4,7 +4,6 @@ and the CSV export's rows. No side effects here: everything that is logged is lo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -99,121 +98,6 @@ def held_read_ids(*, user, read_ids: Iterable[int]) -> set[int]:
             hold__agency_id=membership_of(user).agency_id,
             hold__released_at__isnull=True,
         ).values_list("read_id", flat=True)
-    )
-
-
-# Timeline map ----------------------------------------------------------------------------------------------------
-
-MAP_WIDTH = 640
-MAP_HEIGHT = 400
-MAP_MARGIN = 48
-_EARTH_M_PER_DEGREE = 111_320
-
-
-@dataclass
-class MapCamera:
-    x: float
-    y: float
-    name: str
-    visits: list[int]  # 1-based positions in the timeline
-
-
-@dataclass
-class MapStep:
-    x: float
-    y: float
-    number: int
-
-
-@dataclass
-class TimelineMap:
-    width: int
-    height: int
-    cameras: list[MapCamera]
-    steps: list[MapStep]
-    path: str  # "x,y x,y ..." for an SVG polyline, in time order
-    scale_px: float
-    scale_label: str
-    unplaced: int  # reads without a location
-
-    # Where the scale bar and the north mark go (bottom left, top right).
-    @property
-    def scale_x2(self) -> float:
-        return 16 + self.scale_px
-
-    @property
-    def scale_y(self) -> int:
-        return self.height - 16
-
-    @property
-    def north_x(self) -> int:
-        return self.width - 32
-
-
-def _read_point(read: Read):
-    if read.location is not None:
-        return read.location
-    return read.camera.location if read.camera_id and read.camera else None
-
-
-def _round_distance(meters: float) -> float:
-    """The largest 1, 2 or 5 x 10^n not above `meters`."""
-    if meters <= 0:
-        return 0
-    power = 10 ** math.floor(math.log10(meters))
-    return max(step * power for step in (1, 2, 5) if step * power <= meters)
-
-
-def _without_repeats(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Consecutive reads at one camera are one point of the path (a zero-length segment draws a stray arrow)."""
-    kept: list[tuple[float, float]] = []
-    for point in points:
-        if not kept or kept[-1] != point:
-            kept.append(point)
-    return kept
-
-
-def timeline_map(reads: list[Read]) -> TimelineMap | None:
-    """Camera positions and the vehicle's path, projected onto a plain SVG canvas (equirectangular around the
-    points' mean latitude: accurate enough over a city; no map tiles, since nothing may be fetched from the
-    internet). None when no read has a location."""
-    placed = [(index, read, point) for index, read in enumerate(reads, start=1) if (point := _read_point(read))]
-    if not placed:
-        return None
-    lats = [point.y for _, _, point in placed]
-    lons = [point.x for _, _, point in placed]
-    mean_lat = math.radians(sum(lats) / len(lats))
-    # Meters east / north of the south-west corner.
-    xs_m = [(lon - min(lons)) * _EARTH_M_PER_DEGREE * math.cos(mean_lat) for lon in lons]
-    ys_m = [(lat - min(lats)) * _EARTH_M_PER_DEGREE for lat in lats]
-    span_m = max(max(xs_m), max(ys_m), 200.0)  # at least 200 m across, so one camera is not a huge zoom
-    inner_w, inner_h = MAP_WIDTH - 2 * MAP_MARGIN, MAP_HEIGHT - 2 * MAP_MARGIN
-    scale = min(inner_w, inner_h) / span_m  # px per meter
-    offset_x = MAP_MARGIN + (inner_w - max(xs_m) * scale) / 2
-    offset_y = MAP_MARGIN + (inner_h - max(ys_m) * scale) / 2
-
-    def project(x_m: float, y_m: float) -> tuple[float, float]:
-        return round(offset_x + x_m * scale, 1), round(MAP_HEIGHT - (offset_y + y_m * scale), 1)
-
-    cameras: dict[tuple[float, float], MapCamera] = {}
-    steps: list[MapStep] = []
-    for (number, read, _), x_m, y_m in zip(placed, xs_m, ys_m, strict=True):
-        x, y = project(x_m, y_m)
-        name = read.camera.name if read.camera_id and read.camera else "Unknown camera"
-        mark = cameras.setdefault((x, y), MapCamera(x=x, y=y, name=name, visits=[]))
-        mark.visits.append(number)
-        steps.append(MapStep(x=x, y=y, number=number))
-    scale_m = _round_distance(span_m / 4)
-    label = f"{scale_m / 1000:g} km" if scale_m >= 1000 else f"{scale_m:g} m"
-    return TimelineMap(
-        width=MAP_WIDTH,
-        height=MAP_HEIGHT,
-        cameras=list(cameras.values()),
-        steps=steps,
-        path=" ".join(f"{x},{y}" for x, y in _without_repeats((step.x, step.y) for step in steps)),
-        scale_px=round(scale_m * scale, 1),
-        scale_label=label,
-        unplaced=len(reads) - len(placed),
     )
 
 

@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "console.maps.context",
             ],
         },
     },
@@ -158,6 +159,13 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Street-map tiles behind the console's maps (console/maps.py). A public OpenStreetMap-style server by default; an
+# agency sets its own tile server, or "" for none: the maps then show camera points and a scale on a plain
+# background, which is also what a browser sees when the tile server cannot be reached. The tile server's origin
+# is the one addition to the Content-Security-Policy's img-src.
+MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "ALPR records API",
     "DESCRIPTION": "Plate reads, hotlists, alerts and MOU-based sharing for California public agencies.",

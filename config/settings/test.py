@@ -20,3 +20,5 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"search": "10000/min", "ingest": "100000/min", "login": "1000/min"},
 }
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# No street-map tiles in tests: nothing outside this machine is reached, and the maps show their plain fallback.
+MAP_TILE_URL = ""

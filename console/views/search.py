@@ -26,6 +26,7 @@ from reads.search import COUNT_CAP, SearchCriteria, read_search
 from ..access import console_view, search_rate_check
 from ..forms import HoldForm, SearchForm
 from ..images import stored_image_response, thumbnail_response
+from ..maps import camera_points, read_points
 from ..selectors import export_rows, held_read_ids, reads_of_state
 from ..state import Kind, SearchState, search_state_get, search_state_save
 
@@ -143,7 +144,8 @@ def search(request):
     if request.method == "POST" and form.is_valid():
         state = run_logged_search(request, criteria=form.criteria, statement=form.statement)
         return redirect("console:results", log_id=state.log_id)
-    return render(request, "console/search.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "map_cameras": camera_points(form.fields["cameras"].queryset)}
+    return render(request, "console/search.html", context, status=400 if form.errors else 200)
 
 
 @dataclass
@@ -190,6 +192,7 @@ def results(request, log_id: int):
         "may_export": request.user.has_perm("reads.export_read"),
         "may_hold": may_hold and any(row.can_hold for row in rows),
         "hold_form": HoldForm(read_ids=state.read_ids, initial={"case_number": state.statement.case_number}),
+        "map_points": read_points(reads),
     }
     return render(request, "console/results.html", context)
 

@@ -15,7 +15,8 @@ from reads.models import Read
 
 from ..access import console_view
 from ..forms import TimelineForm
-from ..selectors import reads_of_state, timeline_map
+from ..maps import read_points
+from ..selectors import reads_of_state
 from ..state import Kind, search_state_get
 from .search import run_logged_search, state_or_redirect
 
@@ -70,14 +71,24 @@ def timeline_result(request, log_id: int):
         )
         for index, read in enumerate(reads, start=1)
     ]
+    points = read_points(reads)
     context = {
         "state": state,
         "rows": rows,
-        "map": timeline_map(reads),
+        "map_points": points,
+        "map_caption": _map_caption(len(reads) - len(points)),
         "truncated": state.count > len(state.read_ids),
         "may_view_images": request.user.has_perm("reads.view_read_image"),
     }
     return render(request, "console/timeline.html", context)
+
+
+def _map_caption(unplaced: int) -> str:
+    caption = "The places in time order, each marked with the numbers of its reads in the table below."
+    if unplaced:
+        many = unplaced != 1
+        caption += f" {unplaced} read{'s' if many else ''} without a location {'are' if many else 'is'} not drawn."
+    return caption
 
 
 def gap_text(gap: timedelta) -> str:

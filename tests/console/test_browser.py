@@ -168,9 +168,21 @@ def test_search_open_a_result_and_confirm_an_alert(live_server, world, browser_p
     page.select_option("#id_purpose", "criminal_investigation")
     page.fill("#id_case_number", "PV-2026-001234")
     page.fill("#id_plate", "7ABC123")
+    # The area by map: the cameras the investigator may see are drawn; a click centres the area there.
+    page.click("details.area > summary")
+    page.wait_for_selector("#area-map path.map-camera")
+    assert page.locator("#area-map path.map-camera").count() == 2
+    box = page.locator("#area-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 30)
+    assert page.input_value("#id_latitude") and page.input_value("#id_longitude")
+    assert page.input_value("#id_radius_m") == "500"
+    page.fill("#id_radius_m", "20000")  # wide enough to hold both cameras
+    page.wait_for_selector("#area-map path.map-area")
+    shot("02a-search-area-map.png")
     page.click("button:has-text('Search')")
     page.wait_for_selector("table.results")
     assert page.locator("table.results tbody tr").count() == 4
+    assert page.locator("#results-map .leaflet-marker-pane, #results-map path.map-read").count() >= 1
     page.wait_for_load_state("networkidle")
     assert _loaded(page, "table.results td.thumb img")
     shot("02-results.png")
@@ -187,8 +199,9 @@ def test_search_open_a_result_and_confirm_an_alert(live_server, world, browser_p
 
     # Its plate's timeline, under the same purpose statement (logged as a timeline).
     page.click("button:has-text('Timeline of 7ABC123')")
-    page.wait_for_selector("svg.map")
-    assert page.locator("svg.map .map-camera").count() == 2
+    page.wait_for_selector("#timeline-map .leaflet-overlay-pane path.map-camera")
+    assert page.locator("#timeline-map path.map-camera").count() == 2
+    assert page.locator("#timeline-map .leaflet-control-scale").count() == 1  # no tiles here: points and a scale
     shot("03b-timeline.png")
 
     # The live alert list: a new high-priority hit appears without a reload, with the visual cue.

@@ -1,6 +1,7 @@
 """Vehicle timeline and evidence holds in the console."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -9,7 +10,7 @@ from agencies.access import TRAINING_REQUIRED, Scope
 from agencies.choices import Role
 from console.access import ROLE_NOT_ALLOWED
 from console.forms import TIMELINE_NEEDS_FULL_PLATE
-from console.selectors import timeline_map
+from console.maps import read_points
 from console.views.holds import HOLD_PICK_READS
 from console.views.timeline import gap_text
 from reads.models import AccessLogEntry, EvidenceHold, Read
@@ -55,7 +56,12 @@ def test_timeline_lists_reads_oldest_first_with_cameras_and_a_map(
     assert first < second < third
     assert page.index("Palm Canyon northbound", first) < page.index("Airport exit", second)
     assert "Approaching (10°)" in page and "12 min" in page and "1 h 48 min" in page
-    assert "<svg" in page and "<polyline" in page and "#1, #3" in page and "5XYZ999" not in page
+    assert 'data-map="path"' in page and "5XYZ999" not in page
+    points = json.loads(page.split('id="timeline-map-points" type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert [(p["n"], p["camera"]) for p in points] == [
+        (1, "Palm Canyon northbound"), (2, "Airport exit"), (3, "Palm Canyon northbound")
+    ]  # fmt: skip
+    assert points[1]["lat"] == 33.8297 and points[1]["lon"] == -116.5067
 
 
 def test_timeline_without_purpose_is_a_form_error_and_not_logged(investigator, signed_in, camera, store_reads):
@@ -112,13 +118,14 @@ def test_timeline_from_a_read_detail_keeps_the_statement(investigator, signed_in
     assert AccessLogEntry.objects.filter(action="image_view", query__search=timeline_id).count() == 1
 
 
-def test_timeline_map_projects_points_inside_the_canvas(camera, store_reads):
+def test_map_points_are_numbered_in_order_and_skip_reads_without_a_place(agency, camera, make_camera, store_reads):
+    nowhere = make_camera(agency, "Mobile unit 3", at=None)
     store_reads(camera, ["7ABC123"])
-    drawing = timeline_map(list(Read.objects.select_related("camera")))
-    assert drawing is not None and len(drawing.cameras) == 1 and drawing.unplaced == 0
-    point = drawing.cameras[0]
-    assert 0 < point.x < drawing.width and 0 < point.y < drawing.height
-    assert timeline_map([]) is None
+    store_reads(nowhere, ["7ABC123"])
+    reads = list(Read.objects.select_related("camera").order_by("camera__name"))
+    points = read_points(reads)
+    assert [(p["n"], p["camera"]) for p in points] == [(1, "Main St & 1st Ave northbound")]
+    assert read_points([]) == []
 
 
 def test_gap_text():
