@@ -2,18 +2,18 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from agencies.access import membership_of
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
 from common.api import AlprDataPermission, AlprViewSet, IngestPermission
+from common.parsers import FormParser, MultiPartParser
 from reads.models import Camera
 
 from ..models import RecognitionJob
 from ..services import CAMERA_NOT_OURS, job_create
-from ..uploads import UploadRejected, check_size, sniff_type
+from ..uploads import UploadRejected, check_decodes, check_size, sniff_type
 from .serializers import RecognitionJobSerializer, UploadResultSerializer, UploadSerializer
 
 TOO_MANY_FILES = "At most {n} images per upload."
@@ -70,6 +70,7 @@ class RecognitionJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Al
                 check_size(upload.size)
                 data = upload.read()
                 sniff_type(data)
+                check_decodes(data)
             except UploadRejected as exc:
                 return Response({"detail": str(exc), "file": upload.name}, status=exc.status)
             contents.append((upload.name or "", data))
