@@ -81,7 +81,11 @@ def parse_time(value) -> dt.datetime:
         raise ValueError(TIME_FORMAT) from exc
     if moment.tzinfo is None:
         raise ValueError(TIME_NO_ZONE)
-    return moment
+    # In UTC: Python reads offsets up to ±23:59, PostgreSQL takes at most ±15:59 (and the text goes to it as is).
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError as exc:  # past year 9999 once in UTC
+        raise ValueError(TIME_FORMAT) from exc
 
 
 def _number(value, low: float, high: float) -> float:

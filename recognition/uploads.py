@@ -65,6 +65,15 @@ def check_decodes(data: bytes) -> None:
         raise UploadRejected(IMAGE_UNREADABLE.format(reason=str(exc) or type(exc).__name__), 400) from exc
 
 
+def check_image(data: bytes) -> str:
+    """Every check an upload passes before it is stored, in order of cost: size, type by content, a full decode.
+    Returns the content type; raises UploadRejected with the status that says why."""
+    check_size(len(data))
+    content_type = sniff_type(data)
+    check_decodes(data)
+    return content_type
+
+
 def exif_time(data: bytes, tz_name: str) -> dt.datetime | None:
     """DateTimeOriginal (else DateTime) from EXIF, read in the agency's time zone; None when absent or unreadable.
     A corrupt image is not refused here: the recognition job reports it."""

@@ -397,3 +397,26 @@ def test_an_encoded_dot_dot_under_static_is_404_where_static_files_are_served(pa
         statuses = []
         b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
         assert statuses == ["404 Not Found"], (app, statuses)
+
+
+# UTC offsets PostgreSQL does not take (found by the API fuzzing) ----------------------------------------------------
+
+
+def _with_offset(moment: dt.datetime, offset=dt.timedelta(hours=-23, minutes=-42)) -> str:
+    return moment.astimezone(dt.timezone(offset)).isoformat()
+
+
+def test_a_time_with_an_offset_beyond_postgresql_s_is_taken_as_the_moment_it_names(
+    ingest, camera, client_for, make_user
+):
+    """Python reads offsets up to ±23:59, PostgreSQL at most ±15:59: times are converted to UTC on the way in."""
+    at = timezone.now() - dt.timedelta(minutes=5)
+    response = post_json(ingest, BATCH, {"reads": [_read(camera, captured_at=_with_offset(at))]})
+    assert response.status_code == 201, response.content
+    assert Read.objects.get().captured_at == at
+    auditor = client_for(make_user(Role.AGENCY_ADMIN, username="admin"))
+    for url, name in [("/api/v1/audit/access-log/", "at__lt"), ("/api/v1/alerts/", "since")]:
+        response = auditor.get(url, {name: _with_offset(timezone.now())})
+        assert response.status_code == 200, (url, response.content[:300])
+    far = auditor.get("/api/v1/audit/access-log/", {"at__lt": "9999-12-31T23:00:00-23:42"})
+    assert far.status_code == 400 and "at__lt" in far.json()
