@@ -41,15 +41,13 @@ def _read_bounded(stream) -> bytes:
     return raw
 
 
-def _check_form(data, files=None) -> None:
-    """Form fields (a QueryDict) and uploaded files' names, by the same rule as JSON text."""
+def _check_form(data) -> None:
+    """Form fields (a QueryDict), names and values, by the same rule as JSON text. (Uploaded files' names need no
+    check: Django keeps only their printable characters.)"""
     for name, values in data.lists():
         for value in (name, *values):
             if isinstance(value, str) and (char := text_problem(value)):
                 raise BadInput(TEXT_FORBIDDEN.format(char=char), field=printable(name))
-    for name, upload in files.items() if files is not None else ():
-        if upload.name and (char := text_problem(upload.name)):
-            raise BadInput(TEXT_FORBIDDEN.format(char=char), field=printable(name))
 
 
 class JSONParser(parsers.JSONParser):
@@ -90,5 +88,5 @@ class MultiPartParser(parsers.MultiPartParser):
             raise _body_too_large() from exc
         except TooManyFieldsSent as exc:
             raise BadInput(FORM_TOO_MANY_FIELDS) from exc
-        _check_form(result.data, result.files)
+        _check_form(result.data)
         return result
