@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
@@ -12,10 +14,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from agencies.access import NO_AGENCY, alpr_access_refusal, membership_of
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
+from common.inputs import BODY_TOO_LARGE, BadInput
 from common.outage import MESSAGES, RETRY_AFTER_SECONDS, unavailable_service
 
 logger = logging.getLogger(__name__)
 
+SUSPICIOUS_REQUEST = "The request was refused as malformed."
 TOKEN_PURPOSE_REFUSED = "This token's purpose ({purpose}) does not allow this endpoint."
 
 
@@ -85,7 +89,21 @@ def client_address(request) -> str | None:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus: a database or cache outage answers 503 with Retry-After instead of a 500."""
+    """DRF's handler, plus the API's one conversion of refusals that are not DRF's own into a 4xx:
+    - input refused by the parsers (common.inputs.BadInput: forbidden characters, nesting, size) -> 400 / 413 naming
+      the field and the problem;
+    - a service's django ValidationError -> 400, as `validation_error` words it;
+    - Django's SuspiciousOperation (a form with too many fields, a body too large) -> 400 / 413;
+    and a database or cache outage answers 503 with Retry-After instead of a 500."""
+    if isinstance(exc, BadInput):
+        return Response(exc.as_body(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = validation_error(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        return Response({"detail": BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, status=413)
+    elif isinstance(exc, SuspiciousOperation):
+        logger.warning("Suspicious request refused: %s", exc)
+        return Response({"detail": SUSPICIOUS_REQUEST}, status=400)
     service = unavailable_service(exc)
     if service is not None:
         logger.warning("%s unavailable: %s", service, exc)

@@ -113,5 +113,10 @@ def heartbeat_streams(document: Mapping) -> list[int]:
     return [
         stream["camera_id"]
         for stream in streams
-        if isinstance(stream, Mapping) and stream.get("is_streaming") and isinstance(stream.get("camera_id"), int)
+        if isinstance(stream, Mapping) and stream.get("is_streaming") and is_whole_number(stream.get("camera_id"))
     ]
+
+
+def is_whole_number(value) -> bool:
+    """An int that is not a bool: JSON's true and false are Python's 1 and 0, and are not camera numbers."""
+    return isinstance(value, int) and not isinstance(value, bool)

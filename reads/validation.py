@@ -18,6 +18,7 @@ from .plates import PlateError, normalize_plate
 NOT_AN_OBJECT = "Each read must be a JSON object."
 REQUIRED = "This field is required."
 UNKNOWN_CAMERA = "Unknown camera for this agency."
+CAMERA_NOT_A_NUMBER = "A camera is given by its id, a whole number (not true, false or text)."
 CAMERA_INACTIVE = "This camera is not active."
 TIME_FORMAT = "Use an ISO 8601 date and time with a time zone, e.g. 2026-11-21T08:15:30-08:00."
 TIME_NO_ZONE = "The time has no time zone; add one (e.g. Z or -08:00)."
@@ -80,7 +81,11 @@ def parse_time(value) -> dt.datetime:
         raise ValueError(TIME_FORMAT) from exc
     if moment.tzinfo is None:
         raise ValueError(TIME_NO_ZONE)
-    return moment
+    # In UTC: Python reads offsets up to ±23:59, PostgreSQL takes at most ±15:59 (and the text goes to it as is).
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError as exc:  # past year 9999 once in UTC
+        raise ValueError(TIME_FORMAT) from exc
 
 
 def _number(value, low: float, high: float) -> float:
@@ -140,8 +145,12 @@ def validate_items(
                 fail(name, REQUIRED)
         camera = None
         if item.get("camera") not in (None, ""):
-            camera = cameras.get(item["camera"]) if isinstance(item["camera"], int) else None
-            if camera is None:
+            number = item["camera"]
+            # JSON's true is Python's 1: without the bool test, `"camera": true` would be taken as camera 1.
+            camera = cameras.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
+            if isinstance(number, bool) or not isinstance(number, int):
+                fail("camera", CAMERA_NOT_A_NUMBER)
+            elif camera is None:
                 fail("camera", UNKNOWN_CAMERA)
             elif not camera.is_active:
                 fail("camera", CAMERA_INACTIVE)

@@ -20,7 +20,7 @@ from reads.services import IngestValidationError, read_ingest
 
 from .engine import ImageError
 from .models import RecognitionJob
-from .uploads import check_size, exif_time, sniff_type
+from .uploads import check_image, exif_time
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +33,10 @@ def job_create(
 ) -> tuple[RecognitionJob, bool]:
     """Store an image once (per agency and content hash) and queue its recognition after commit.
 
-    Returns (job, created). Raises uploads.UploadRejected (413/415) before anything is stored.
+    Returns (job, created). Raises uploads.UploadRejected (400/413/415) before anything is stored: every way in (the
+    API, admin, the recognize command) gets the same checks, a full decode included.
     """
-    check_size(len(data))
-    content_type = sniff_type(data)
+    content_type = check_image(data)
     agency = camera.agency
     digest = hashlib.sha256(data).hexdigest()
     existing = RecognitionJob.objects.filter(agency=agency, sha256=digest).first()

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.middleware.SecurityHeadersMiddleware",
+    # Before anything that looks up the path, the session or the user: NUL in an address never reaches a query.
+    "common.middleware.RequestTextMiddleware",
     "common.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -132,6 +134,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Django's two finders, except that a path outside the static folders (an encoded `..`) is not found (404), not a 500.
+STATICFILES_FINDERS = ["common.staticfinders.FileSystemFinder", "common.staticfinders.AppDirectoriesFinder"]
 # Read images and signed MOU documents are confidential: they live outside any public URL and are
 # served only through permission-checked views (there is no MEDIA_URL route).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
@@ -143,9 +147,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers plus the checks every body needs (common.inputs): text PostgreSQL can store, bounded nesting
+    # and size. A view that names its own parsers takes them from common.parsers too.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "common.parsers.FormParser",
+        "common.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's backend, with date-times sent to the database in UTC (common.filters).
+    "DEFAULT_FILTER_BACKENDS": ["common.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "search": env("THROTTLE_SEARCH", default="120/min"),
@@ -231,7 +243,12 @@ RECOGNITION_DETECTOR_WEIGHTS = env("RECOGNITION_DETECTOR_WEIGHTS", default="")
 RECOGNITION_DATASETS_DIR = Path(env("RECOGNITION_DATASETS_DIR", default=str(BASE_DIR.parent / "shared" / "datasets")))
 RECOGNITION_MAX_IMAGE_BYTES = env.int("RECOGNITION_MAX_IMAGE_BYTES", default=20_000_000)
 RECOGNITION_MAX_FILES_PER_UPLOAD = 50
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000_000
+# Pixels of one uploaded image (an 8K frame is 33 million): checked from the header before anything is decoded.
+RECOGNITION_MAX_IMAGE_PIXELS = env.int("RECOGNITION_MAX_IMAGE_PIXELS", default=50_000_000)
+# The largest request body that is not an uploaded file: a JSON body (the API's parsers hold it to this too) or a
+# form's fields. A batch of 1,000 reads with candidates is about 1.5 MB; an OpenALPR document with its vehicle crop
+# a few hundred KB. Uploaded files are bounded by their own limits (RECOGNITION_MAX_IMAGE_BYTES, the MOU document's).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 30_000_000
 
 # ALPR rules with policy weight, kept as settings so an agency's deployment can read them in one place.

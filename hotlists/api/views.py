@@ -4,10 +4,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api import AlprViewSet, validation_error
+from common.parsers import FormParser, MultiPartParser
 
 from ..choices import ImportOutcome
 from ..filtersets import AlertFilterSet, HotlistEntryFilterSet

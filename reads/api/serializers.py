@@ -1,9 +1,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import FloatField
+
 from ..choices import Purpose
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..search import Near, SearchCriteria
+
+SEARCH_PAGE_MAX = 10_000
 
 
 class PurposeSerializer(serializers.Serializer):
@@ -15,9 +19,9 @@ class PurposeSerializer(serializers.Serializer):
 
 
 class NearSerializer(serializers.Serializer):
-    latitude = serializers.FloatField(min_value=-90, max_value=90)
-    longitude = serializers.FloatField(min_value=-180, max_value=180)
-    radius_m = serializers.FloatField(min_value=1)
+    latitude = FloatField(min_value=-90, max_value=90)
+    longitude = FloatField(min_value=-180, max_value=180)
+    radius_m = FloatField(min_value=1)
 
 
 class SearchRequestSerializer(PurposeSerializer):
@@ -33,7 +37,9 @@ class SearchRequestSerializer(PurposeSerializer):
     cameras = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
     agencies = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=100)
     near = NearSerializer(required=False)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    # Bounded so that the offset stays a number PostgreSQL takes (page 10**20 was a 500); 10,000 pages of up to 500
+    # reach 5 million results, past anything a person pages through.
+    page = serializers.IntegerField(required=False, min_value=1, max_value=SEARCH_PAGE_MAX, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
 
     def to_criteria(self) -> SearchCriteria:

@@ -99,6 +99,8 @@ class OpenAlprWebhookView(APIView):
         if kind != "alpr_group":
             raise ValidationError({"data_type": [openalpr.UNSUPPORTED_TYPE.format(value=kind)]})
         agent, number = str(document.get("agent_uid", "")), document.get("camera_id")
+        if not openalpr.is_whole_number(number):
+            raise ValidationError({"camera_id": [openalpr.FIELD_TYPE.format(name="camera_id", kind="a whole number")]})
         camera = Camera.objects.filter(agency=agency, agent_uid=agent, agent_camera_id=number).first()
         if camera is None or not agent:
             raise ValidationError({"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent, camera=number)]})

@@ -2,18 +2,18 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from agencies.access import membership_of
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
 from common.api import AlprDataPermission, AlprViewSet, IngestPermission
+from common.parsers import FormParser, MultiPartParser
 from reads.models import Camera
 
 from ..models import RecognitionJob
 from ..services import CAMERA_NOT_OURS, job_create
-from ..uploads import UploadRejected, check_size, sniff_type
+from ..uploads import UploadRejected, check_image, check_size
 from .serializers import RecognitionJobSerializer, UploadResultSerializer, UploadSerializer
 
 TOO_MANY_FILES = "At most {n} images per upload."
@@ -63,13 +63,14 @@ class RecognitionJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Al
         camera = Camera.objects.filter(pk=body.validated_data["camera"], agency=agency).first()
         if camera is None:
             raise ValidationError({"camera": [CAMERA_NOT_OURS]})
-        # Every file is checked before any is stored: an upload with one bad file changes nothing.
+        # Every file is checked before any is stored: an upload with one bad file changes nothing. (job_create checks
+        # each again, as it does for every way in; the decode is cheap next to recognition itself.)
         contents = []
         for upload in files:
             try:
-                check_size(upload.size)
+                check_size(upload.size)  # before reading it into memory
                 data = upload.read()
-                sniff_type(data)
+                check_image(data)
             except UploadRejected as exc:
                 return Response({"detail": str(exc), "file": upload.name}, status=exc.status)
             contents.append((upload.name or "", data))

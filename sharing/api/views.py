@@ -3,11 +3,11 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from agencies.access import membership_of
 from common.api import AlprViewSet
+from common.parsers import FormParser, JSONParser, MultiPartParser
 
 from .. import services
 from ..models import MOU, SCOPE_FIELDS, SharingRefusal

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -86,8 +87,29 @@ def test_image_without_a_plate_ends_done_with_zero_reads(upload):
 
 
 @pytest.mark.parametrize("data", [b"\xff\xd8\xff\xe0" + b"\x00garbage" * 50, plate_scene()[:2000]])
-def test_corrupt_or_truncated_image_fails_with_a_reason(upload, data):
-    (job,) = _jobs(upload(_file(data)))
+def test_corrupt_or_truncated_image_is_refused_at_upload(upload, data):
+    """Decoded before it is accepted (recognition.uploads.check_decodes): a 400, not a 202 and a job that fails."""
+    response = upload(_file(plate_scene("5KDJ244"), "good.jpg"), _file(data, "bad.jpg"))
+    assert response.status_code == 400
+    assert response.json()["file"] == "bad.jpg"
+    assert response.json()["detail"].startswith("The image cannot be decoded")
+    assert not RecognitionJob.objects.exists()
+
+
+@pytest.mark.parametrize("data", [b"\xff\xd8\xff\xe0" + b"\x00garbage" * 50, plate_scene()[:2000]])
+def test_an_image_damaged_in_storage_after_upload_fails_its_job_with_a_reason(
+    client_for, investigator, camera, django_capture_on_commit_callbacks, data
+):
+    """The worker still names the failure when the stored file is damaged after it was accepted."""
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client_for(investigator).post(UPLOAD, {"camera": camera.pk, "images": [_file(plate_scene())]},
+                                                 format="multipart")  # fmt: skip
+    (job,) = _jobs(response)
+    with default_storage.open(job.image, "wb") as handle:
+        handle.write(data)
+    for callback in queued:
+        callback()
+    job.refresh_from_db()
     assert job.status == "failed"
     assert job.read_count == 0 and job.error
     assert not Read.objects.exists()

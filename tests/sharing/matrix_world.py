@@ -9,11 +9,13 @@ may see is labelled (`World.label`): a row's expectation names labels, never ids
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
+from PIL import Image
 
 from agencies.access import Scope
 from agencies.choices import AgencyKind, Role, TokenPurpose
@@ -56,7 +58,15 @@ ACTORS = [
 CAMERAS = {"owner_camera", "partner_camera"}  # callers with an ingest token; every other signed-in one has an API token
 PLATE = "7ABC123"
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _tiny_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (250, 250, 250)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _tiny_png()  # a whole image: uploads are decoded before they are accepted
 AGENT_UID, AGENT_CAMERA = "X8RmEkBcprSRbF7quG1h", 1234567
 
 AGENCIES = {

@@ -14,6 +14,7 @@ from reads.models import Camera
 from recognition.engine import ImageError
 from recognition.services import job_create, job_run
 from recognition.tasks import recognizer
+from recognition.uploads import UploadRejected
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
@@ -44,7 +45,12 @@ class Command(BaseCommand):
         for path in tqdm(files, unit="image", disable=None):
             data = path.read_bytes()
             if target is not None:
-                job, _ = job_create(user=uploader, camera=target, data=data, name=path.name)
+                try:
+                    job, _ = job_create(user=uploader, camera=target, data=data, name=path.name)
+                except UploadRejected as exc:  # refused before any job exists: count it as a failed image
+                    failed += 1
+                    tqdm.write(f"{path}: {exc}")
+                    continue
                 job = job_run(job_id=job.pk, recognizer=engine)
                 plates += job.read_count
                 failed += job.status == job.Status.FAILED
