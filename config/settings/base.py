@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.middleware.SecurityHeadersMiddleware",
+    # What a request knows about its user is computed once per request and dropped after it (agencies.access).
+    "agencies.request_scope.RequestScopeMiddleware",
     "common.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
