@@ -77,6 +77,10 @@ class MembershipInline(GrantableRolesMixin, RestrictedStackedInline):
         # A person added by an agency admin belongs to that agency from the start.
         return 0 if request.user.is_superuser else 1
 
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("validate_min", not request.user.is_superuser)
+        return super().get_formset(request, obj, **kwargs)
+
 
 class TrainingInline(RestrictedTabularInline):
     model = TrainingRecord

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 
 from agencies.access import ACTIONS, ADD, CHANGE, DELETE, VIEW, field_choices, has_model_permission, restrict
 
@@ -130,7 +131,7 @@ class RestrictedAdmin(RestrictedFormFieldsMixin, admin.ModelAdmin):
         choices."""
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == "autocomplete":
-            queryset = queryset.filter(pk__in=_autocomplete_choices(request).values("pk"))
+            queryset = queryset.filter(pk__in=_autocomplete_choices(self.admin_site, request).values("pk"))
         return super().get_search_results(request, queryset, search_term)
 
     def save_related(self, request, form, formsets, change):
@@ -164,15 +165,21 @@ def _restricted_action(func, perms: tuple[str, ...]):
     return action
 
 
-def _autocomplete_choices(request):
-    """The choices of the field an autocomplete request is for, from the source model's admin rules."""
-    from django.apps import apps
-
+def _autocomplete_choices(site, request):
+    """The choices of the field an autocomplete request is for: exactly those its form offers (the source model's
+    admin narrows them), or the choke point's own if the source model has no admin."""
     try:
         model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
-        return field_choices(model, request.GET["field_name"], request.user)
-    except (KeyError, LookupError, ValueError) as exc:
+        db_field = model._meta.get_field(request.GET["field_name"])
+    except (KeyError, LookupError, ValueError, FieldDoesNotExist) as exc:
         raise PermissionDenied from exc
+    source_admin = site._registry.get(model)
+    if source_admin is None:
+        return field_choices(model, db_field.name, request.user)
+    formfield = source_admin.formfield_for_dbfield(db_field, request)
+    if formfield is None or not hasattr(formfield, "queryset"):
+        raise PermissionDenied
+    return formfield.queryset
 
 
 class RestrictedInlineMixin(RestrictedFormFieldsMixin):
