@@ -1,8 +1,18 @@
-"""What each role may do, as Django model permissions held by one group per role.
+"""What each role may do: the model permissions each role's group holds, and which roles each role may give.
+
+This is the one written table of who may do what (docs/permissions.md prints it):
+- an agency admin manages the people of their own agency (users, memberships, training records, API tokens) and
+  may give any role up to agency admin, as well as everything a records clerk and an auditor do;
+- a records clerk manages MOUs, hotlists, cameras, usage policies and published reports, but not people, tokens
+  or training;
+- an auditor reads (the access log, audits, sign-ins, change history) and runs search audits;
+- investigators and officers work in the console and the API, not in admin.
+Nobody changes their own role or training, and only a superuser sees or sets `is_superuser`, `is_staff`, groups
+and raw permissions (agencies.access.restrict and the user admin enforce these).
 
 The groups are kept in step with ROLE_PERMISSIONS by `migrate` itself (a post_migrate handler, the same
 mechanism Django uses to create permissions), so no one creates or edits them by hand. Object-level
-rules (which agency's data) are not here: they live in each model's `visible_to(user)` queryset.
+rules (which agency's records) are not here: agencies.access.restrict applies them to every admin page and form.
 """
 
 from django.apps import apps as global_apps
@@ -10,12 +20,19 @@ from django.contrib.auth.management import create_permissions
 
 from .choices import Role
 
-_RECORDS = [
-    "agencies.view_agency", "agencies.change_agency",
+# The agency's people: only an agency admin manages them.
+_PEOPLE = [
     "agencies.view_membership", "agencies.add_membership", "agencies.change_membership",
     "agencies.view_trainingrecord", "agencies.add_trainingrecord", "agencies.change_trainingrecord",
     "agencies.view_user", "agencies.add_user", "agencies.change_user",
     "agencies.view_apitoken", "agencies.add_apitoken", "agencies.change_apitoken",
+]  # fmt: skip
+
+# The agency's records: MOUs, hotlists, cameras, policies and reports (and its own agency row). People are seen,
+# not managed: a clerk sees who works for the agency and whose training is current.
+_RECORDS = [
+    "agencies.view_agency", "agencies.change_agency",
+    "agencies.view_membership", "agencies.view_trainingrecord", "agencies.view_user",
     "reads.view_camera", "reads.add_camera", "reads.change_camera",
     "hotlists.view_hotlist", "hotlists.add_hotlist", "hotlists.change_hotlist",
     "hotlists.view_hotlistentry", "hotlists.add_hotlistentry", "hotlists.change_hotlistentry",
@@ -43,7 +60,7 @@ _AUDIT = [
 ]  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENCY_ADMIN: sorted(set(_RECORDS + _INVESTIGATION + _AUDIT)),
+    Role.AGENCY_ADMIN: sorted(set(_PEOPLE + _RECORDS + _INVESTIGATION + _AUDIT)),
     Role.RECORDS_CLERK: sorted(set(_RECORDS)),
     Role.INVESTIGATOR: sorted(set(_INVESTIGATION)),
     Role.OFFICER: sorted(
@@ -62,6 +79,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 # Roles that work in Django admin; the others use the console and the API.
 STAFF_ROLES = frozenset({Role.AGENCY_ADMIN, Role.RECORDS_CLERK, Role.AUDITOR})
+
+# Who may give which role (through a membership of their own agency; never to themselves). A role missing here
+# gives none. A superuser gives any role in any agency.
+ROLES_GRANTABLE: dict[str, frozenset[str]] = {
+    Role.AGENCY_ADMIN: frozenset(
+        {Role.AGENCY_ADMIN, Role.RECORDS_CLERK, Role.INVESTIGATOR, Role.OFFICER, Role.AUDITOR}
+    ),
+    Role.RECORDS_CLERK: frozenset(),
+    Role.INVESTIGATOR: frozenset(),
+    Role.OFFICER: frozenset(),
+    Role.AUDITOR: frozenset(),
+}
+
+
+def roles_grantable_by(role: str | None) -> frozenset[str]:
+    """The roles a member with `role` may give; none for a role the table does not name (fail closed)."""
+    return ROLES_GRANTABLE.get(role, frozenset())
 
 
 def role_group_name(role: str) -> str:

@@ -11,7 +11,7 @@ from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from agencies.access import NO_AGENCY, alpr_access_refusal, membership_of
+from agencies.access import NO_AGENCY, access_of, alpr_access_refusal
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
 from common.inputs import BODY_TOO_LARGE, BadInput
@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 SUSPICIOUS_REQUEST = "The request was refused as malformed."
 TOKEN_PURPOSE_REFUSED = "This token's purpose ({purpose}) does not allow this endpoint."
+ACTION_NOT_MAPPED = "This endpoint does not allow {action}."
 
 
 def token_purpose_refusal(request, allowed: frozenset[str]) -> str | None:
@@ -30,9 +31,20 @@ def token_purpose_refusal(request, allowed: frozenset[str]) -> str | None:
     return None
 
 
+def required_perms_for(view, request) -> tuple[str, ...] | None:
+    """The model permissions the view's `required_perms` names for this call's action (a viewset's action, else
+    the HTTP method; HEAD as GET), or None when it names none: a missing entry refuses (fail closed). An action
+    that needs no model permission says so with an empty tuple."""
+    action = getattr(view, "action", None) or request.method.lower()
+    if action == "head":
+        action = "get"
+    return getattr(view, "required_perms", {}).get(action)
+
+
 class AlprDataPermission(permissions.BasePermission):
     """Signed in, active, in an active agency, currently trained, with a token whose purpose fits the view,
-    and holding the view's model permission for the action (`required_perms` maps action -> perm names)."""
+    and holding the view's model permission for the action (`required_perms` maps action -> perm names; an
+    action it does not name is refused)."""
 
     def has_permission(self, request, view) -> bool:
         refusal = alpr_access_refusal(request.user)
@@ -43,7 +55,9 @@ class AlprDataPermission(permissions.BasePermission):
         refusal = token_purpose_refusal(request, getattr(view, "token_purposes", frozenset({TokenPurpose.API})))
         if refusal is not None:
             raise exceptions.PermissionDenied(refusal)
-        needed = getattr(view, "required_perms", {}).get(getattr(view, "action", None) or request.method.lower(), ())
+        needed = required_perms_for(view, request)
+        if needed is None:
+            raise exceptions.PermissionDenied(ACTION_NOT_MAPPED.format(action=request.method))
         return all(request.user.has_perm(perm) for perm in needed)
 
 
@@ -58,7 +72,7 @@ class IngestPermission(permissions.BasePermission):
         token = request.auth
         if not isinstance(token, ApiToken) or token.purpose != TokenPurpose.INGEST:
             raise exceptions.NotAuthenticated(INGEST_TOKEN_REQUIRED)
-        membership = membership_of(request.user)
+        membership = access_of(request.user).membership
         if membership is None or not membership.agency.is_active or not request.user.is_active:
             raise exceptions.PermissionDenied(NO_AGENCY)
         return True

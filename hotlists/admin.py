@@ -6,7 +6,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from common.admin import AgencyScopedAdmin
+from agencies.access import CHANGE, restrict
+from common.admin import RestrictedAdmin, RestrictedTabularInline
 from reads.plates import PlateError, normalize_plate
 
 from .choices import ImportFormat, ImportOutcome
@@ -33,7 +34,7 @@ class HotlistImportForm(forms.Form):
 
 
 @admin.register(Hotlist)
-class HotlistAdmin(AgencyScopedAdmin):
+class HotlistAdmin(RestrictedAdmin):
     list_display = ["name", "agency", "source", "category", "priority", "match_strategy", "is_active", "import_link"]
     list_filter = ["source", "category", "is_active", "match_strategy"]
     search_fields = ["name"]
@@ -66,7 +67,7 @@ class HotlistAdmin(AgencyScopedAdmin):
 
     def import_view(self, request, pk):
         """Upload form on a hotlist: all or nothing; a refused file lists each bad line."""
-        hotlist = get_object_or_404(self.get_queryset(request), pk=pk)
+        hotlist = get_object_or_404(restrict(Hotlist.objects.all(), request.user, CHANGE), pk=pk)
         if not request.user.has_perm("hotlists.import_hotlist"):
             raise PermissionDenied
         form = HotlistImportForm(request.POST or None, request.FILES or None, initial={"format": hotlist.import_format})
@@ -136,19 +137,13 @@ class HotlistEntryForm(forms.ModelForm):
 
 
 @admin.register(HotlistEntry)
-class HotlistEntryAdmin(AgencyScopedAdmin):
-    agency_field = "hotlist__agency"
+class HotlistEntryAdmin(RestrictedAdmin):
     form = HotlistEntryForm
     list_display = ["plate", "plate_state", "hotlist", "reason", "case_number", "entered_at", "expires_at"]
     list_filter = ["reason", "hotlist"]
     search_fields = ["plate", "case_number"]
     list_select_related = ["hotlist__agency"]
     show_full_result_count = False  # a state list has a million rows
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "hotlist" and not request.user.is_superuser:
-            kwargs["queryset"] = Hotlist.objects.owned_by(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # An entry is added through the service (rules, historical matching); afterwards only its details change.
@@ -164,8 +159,7 @@ class HotlistEntryAdmin(AgencyScopedAdmin):
 
 
 @admin.register(HotlistImport)
-class HotlistImportAdmin(AgencyScopedAdmin):
-    agency_field = "hotlist__agency"
+class HotlistImportAdmin(RestrictedAdmin):
     list_display = ["started_at", "hotlist", "file_name", "file_format", "outcome", "added", "removed", "unchanged"]
     list_filter = ["outcome", "file_format", "channel"]
     readonly_fields = [f.name for f in HotlistImport._meta.fields]
@@ -177,7 +171,7 @@ class HotlistImportAdmin(AgencyScopedAdmin):
         return False
 
 
-class AlertEventInline(admin.TabularInline):
+class AlertEventInline(RestrictedTabularInline):
     model = AlertEvent
     extra = 0
     can_delete = False
@@ -188,7 +182,7 @@ class AlertEventInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(AgencyScopedAdmin):
+class AlertAdmin(RestrictedAdmin):
     """Read-only here: alerts are worked through the API / console so that every step is an AlertEvent."""
 
     list_display = ["created_at", "plate", "list_name", "match_kind", "status", "read_count", "historical"]
@@ -202,7 +196,7 @@ class AlertAdmin(AgencyScopedAdmin):
 
 
 @admin.register(NotificationSubscription)
-class NotificationSubscriptionAdmin(AgencyScopedAdmin):
+class NotificationSubscriptionAdmin(RestrictedAdmin):
     list_display = ["name", "agency", "kind", "url", "email", "min_priority", "is_active"]
     fields = ["agency", "name", "kind", "url", "email", "min_priority", "include_historical", "is_active"]
 
@@ -218,8 +212,7 @@ class NotificationSubscriptionAdmin(AgencyScopedAdmin):
 
 
 @admin.register(NotificationOutbox)
-class NotificationOutboxAdmin(AgencyScopedAdmin):
-    agency_field = "subscription__agency"
+class NotificationOutboxAdmin(RestrictedAdmin):
     list_display = ["created_at", "alert", "subscription", "status", "attempts", "next_attempt_at", "last_error"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in NotificationOutbox._meta.fields]

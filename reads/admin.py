@@ -2,14 +2,14 @@ from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
 from django.utils.html import format_html
 
-from common.admin import AgencyScopedAdmin
+from common.admin import RestrictedAdmin, RestrictedTabularInline
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
 from .models import AccessLogEntry, Camera, CameraMove, EvidenceHold, EvidenceHoldItem, PurgeRun
 from .services import camera_move
 
 
-class CameraMoveInline(admin.TabularInline):
+class CameraMoveInline(RestrictedTabularInline):
     model = CameraMove
     extra = 0
     can_delete = False
@@ -20,7 +20,7 @@ class CameraMoveInline(admin.TabularInline):
 
 
 @admin.register(Camera)
-class CameraAdmin(AgencyScopedAdmin, gis_admin.GISModelAdmin):
+class CameraAdmin(RestrictedAdmin, gis_admin.GISModelAdmin):
     list_display = ["name", "agency", "kind", "is_active", "health", "last_heartbeat_at"]
     list_filter = ["kind", "is_active", "agency"]
     search_fields = ["name", "agent_uid"]
@@ -53,7 +53,9 @@ class CameraAdmin(AgencyScopedAdmin, gis_admin.GISModelAdmin):
             super().save_model(request, obj, form, change)
 
 
-class ReadOnlyAdmin(AgencyScopedAdmin):
+class ReadOnlyAdmin(RestrictedAdmin):
+    """Records the system writes: viewed in admin, never added, changed or deleted there."""
+
     def has_add_permission(self, request):
         return False
 
@@ -74,7 +76,7 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-class EvidenceHoldItemInline(admin.TabularInline):
+class EvidenceHoldItemInline(RestrictedTabularInline):
     model = EvidenceHoldItem
     extra = 0
     readonly_fields = ["read_id", "captured_at"]
@@ -94,7 +96,6 @@ class EvidenceHoldAdmin(ReadOnlyAdmin):
 
 @admin.register(PurgeRun)
 class PurgeRunAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "duration_ms", "removed_total", "kept_for_holds"]
+    """The system's runs, one for all agencies: every auditor sees them (agencies.access.HOLDINGS)."""
 
-    def get_queryset(self, request):
-        return PurgeRun.objects.all()
+    list_display = ["started_at", "duration_ms", "removed_total", "kept_for_holds"]

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from agencies.access import membership_of
-from common.admin import AgencyScopedAdmin
+from agencies.access import access_of
+from common.admin import RestrictedAdmin, RestrictedTabularInline
 
 from .audits import (
     audit_close,
@@ -52,7 +52,7 @@ class SampleReviewForm(forms.ModelForm):
         return data
 
 
-class SampleInline(admin.TabularInline):
+class SampleInline(RestrictedTabularInline):
     """The sampled searches. Only the finding and the note are the auditor's; the rest is the access log's."""
 
     model = SearchAuditSample
@@ -71,12 +71,10 @@ class SampleInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("access_log_entry", "reviewed_by")
 
-    # The samples are part of the audit: whoever may view or change the audit may view or review them.
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("reads.view_searchaudit")
-
+    # The samples are part of the audit: whoever may view or change the audit may view or review them (the
+    # permission map names the audit's permissions for its samples).
     def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("reads.change_searchaudit") and not (obj is not None and obj.is_closed)
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.is_closed)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -134,7 +132,7 @@ class AuditStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(SearchAudit)
-class SearchAuditAdmin(AgencyScopedAdmin):
+class SearchAuditAdmin(RestrictedAdmin):
     """Periodic audits of searches (State Auditor report 2019-118), for auditors and agency admins."""
 
     list_display = [
@@ -189,8 +187,8 @@ class SearchAuditAdmin(AgencyScopedAdmin):
         return self.inlines if obj is not None else []
 
     def get_changeform_initial_data(self, request):
-        membership = membership_of(request.user)
-        return {"agency": membership.agency_id} if membership else {}
+        agency_id = access_of(request.user).agency_id
+        return {"agency": agency_id} if agency_id else {}
 
     def has_change_permission(self, request, obj=None):
         # A closed audit is final: its page becomes read-only.

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
-from agencies.access import Scope, agencies_visible_to, membership_of
+from agencies.access import Scope, access_of
 
 from .access_log import access_log_write
 from .choices import AccessAction
@@ -86,11 +86,20 @@ class SearchCriteria:
         return {key: value for key, value in data.items() if value not in ("", [], None, False)}
 
 
-def search_queryset(*, user, criteria: SearchCriteria):
-    """The reads matching `criteria` that `user` may see, newest first. No side effects."""
-    qs = Read.objects.visible_to(user).in_window(criteria.start, criteria.end)
-    if criteria.agencies:
-        qs = qs.filter(owner_agency_id__in=criteria.agencies)
+def searched_agencies(*, user, criteria: SearchCriteria) -> list[int]:
+    """The owner agencies a search of `user` reaches: those visible to them in the search scope (their own and
+    those sharing with them now), narrowed to `criteria.agencies` if given. The query filters on exactly these and
+    the access log records exactly these."""
+    visible = access_of(user).agencies(Scope.SEARCH)
+    return sorted(set(visible) & set(criteria.agencies)) if criteria.agencies else sorted(visible)
+
+
+def search_queryset(*, user, criteria: SearchCriteria, agency_ids: list[int] | None = None):
+    """The reads matching `criteria` that `user` may see, newest first, among `agency_ids` (by default
+    `searched_agencies`). No side effects."""
+    if agency_ids is None:
+        agency_ids = searched_agencies(user=user, criteria=criteria)
+    qs = Read.objects.filter(owner_agency_id__in=agency_ids).in_window(criteria.start, criteria.end)
     if criteria.plate:
         if is_wildcard(criteria.plate):
             # The pattern is matched against the distinct plates (trigram and prefix indexes), then each matching
@@ -146,18 +155,16 @@ def read_search(
 ) -> SearchPage:
     """Run a search and write its one access-log row (only once the search has run)."""
     criteria.validate()
-    qs = search_queryset(user=user, criteria=criteria)
+    searched = searched_agencies(user=user, criteria=criteria)
+    qs = search_queryset(user=user, criteria=criteria, agency_ids=searched)
     results = list(qs[offset : offset + limit])
     if offset == 0 and len(results) < limit:
         count = len(results)
     else:
         count = qs.order_by()[: COUNT_CAP + 1].count()
-    searched = set(agencies_visible_to(user, Scope.SEARCH))
-    if criteria.agencies:
-        searched &= set(criteria.agencies)
     entry = access_log_write(
         user=user,
-        agency=membership_of(user).agency,
+        agency=access_of(user).agency,
         action=action,
         channel=channel,
         purpose=statement.purpose,

@@ -4,8 +4,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from agencies.access import membership_of
-from common.admin import AgencyScopedAdmin
+from agencies.access import field_choices
+from common.admin import RestrictedAdmin
 from reads.models import Camera
 
 from .models import RecognitionJob
@@ -30,7 +30,7 @@ class UploadForm(forms.Form):
 
 
 @admin.register(RecognitionJob)
-class RecognitionJobAdmin(AgencyScopedAdmin):
+class RecognitionJobAdmin(RestrictedAdmin):
     list_display = ["id", "original_name", "camera", "status", "read_count", "total_ms", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in RecognitionJob._meta.fields]
@@ -48,12 +48,8 @@ class RecognitionJobAdmin(AgencyScopedAdmin):
     def upload_view(self, request):
         if not request.user.has_perm("recognition.add_recognitionjob"):
             return redirect("admin:index")
-        membership = membership_of(request.user)
         form = UploadForm(request.POST or None, request.FILES or None)
-        cameras = (
-            Camera.objects.all() if request.user.is_superuser else Camera.objects.filter(agency_id=membership.agency_id)
-        )
-        form.fields["camera"].queryset = cameras
+        form.fields["camera"].queryset = field_choices(RecognitionJob, "camera", request.user)
         if request.method == "POST" and form.is_valid():
             created = 0
             for upload in form.cleaned_data["images"]:

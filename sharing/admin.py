@@ -10,7 +10,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,12 +17,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from agencies.access import membership_of
+from agencies.access import access_of
 from agencies.models import Agency
-from common.admin import AgencyScopedAdmin
+from common.admin import RestrictedAdmin
 
 from . import services
 from .models import MOU, SCOPE_FIELDS, SCOPE_LABELS, SharingRefusal
+from .rules import eligible_partner_q, partner_refusal
 from .selectors import sharing_overview
 
 EXPIRING_DAYS = 30
@@ -37,8 +37,7 @@ ACTION_DONE = {
 
 
 def _own_agency_id(request) -> int | None:
-    membership = membership_of(request.user)
-    return membership.agency_id if membership else None
+    return access_of(request.user).agency_id
 
 
 class ExpiringFilter(admin.SimpleListFilter):
@@ -80,12 +79,32 @@ class MOUAdminForm(forms.ModelForm):
         ]
         widgets = {"document": forms.FileInput(attrs={"accept": "application/pdf,.pdf"})}
 
+    def clean(self):
+        self._explain_refused_partner()
+        return super().clean()
+
+    def _explain_refused_partner(self) -> None:
+        """The partner field offers only agencies that may lawfully receive data. A posted agency outside those
+        is refused by the field; say why in the law's words, as the model's own check (the second lock) would."""
+        if "partner" not in self.errors:
+            return
+        raw = self.data.get(self.add_prefix("partner"))
+        partner = Agency.objects.filter(pk=raw).first() if str(raw or "").isdigit() else None
+        reason = partner_refusal(partner) if partner is not None else None
+        if reason:
+            self._refused_partner = partner
+            self.errors["partner"] = self.error_class([reason])
+
     def is_valid(self) -> bool:
         valid = super().is_valid()
         if not valid and self.is_bound:
             data = getattr(self, "cleaned_data", {})
             owner = data.get("owner") or (self.instance.owner if self.instance.owner_id else None)
-            partner = data.get("partner") or (self.instance.partner if self.instance.partner_id else None)
+            partner = (
+                data.get("partner")
+                or getattr(self, "_refused_partner", None)
+                or (self.instance.partner if self.instance.partner_id else None)
+            )
             services.sharing_refusal_record(
                 where=SharingRefusal.Where.ADMIN,
                 reason=" ".join(str(message) for errors in self.errors.values() for message in errors),
@@ -115,8 +134,7 @@ class RenewForm(forms.Form):
 
 
 @admin.register(MOU)
-class MOUAdmin(AgencyScopedAdmin):
-    agency_field = "owner"
+class MOUAdmin(RestrictedAdmin):
     form = MOUAdminForm
     list_display = ["__str__", "scope_display", "effective_on", "expires_on", "status_badge", "has_document"]
     list_filter = ["status", ("partner", admin.RelatedOnlyFieldListFilter), ExpiringFilter]
@@ -174,14 +192,8 @@ class MOUAdmin(AgencyScopedAdmin):
     # -- who sees and changes what ----------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request).select_related("owner", "partner")
-        if request.user.is_superuser:
-            return qs
-        agency_id = _own_agency_id(request)
-        if agency_id is None:
-            return qs.none()
-        # Both sides of an agreement see it; only the owner's side changes it (has_change_permission).
-        return qs.filter(Q(owner_id=agency_id) | Q(partner_id=agency_id))
+        # Both sides of an agreement see it; only the owner's side changes it (agencies.access.HOLDINGS).
+        return super().get_queryset(request).select_related("owner", "partner")
 
     def _is_owner_side(self, request, obj) -> bool:
         return request.user.is_superuser or (obj is not None and obj.owner_id == _own_agency_id(request))
@@ -201,7 +213,11 @@ class MOUAdmin(AgencyScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "partner":
-            kwargs["queryset"] = Agency.objects.order_by("name")
+            # Only agencies that may lawfully receive ALPR data (Civil Code §1798.90.55(b)), never the owner itself;
+            # the model's check on save stays as the second lock.
+            partners = Agency.objects.filter(eligible_partner_q(prefix="")).order_by("name")
+            own = _own_agency_id(request)
+            kwargs["queryset"] = partners.exclude(pk=own) if own and not request.user.is_superuser else partners
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "owner" and not request.user.is_superuser:
             formfield.initial = _own_agency_id(request)
@@ -259,12 +275,9 @@ class MOUAdmin(AgencyScopedAdmin):
 
     # -- actions, each with a confirmation page --------------------------------------------------------------
 
-    def _owner_side_only(self, request, queryset):
-        allowed = [mou for mou in queryset if self._is_owner_side(request, mou)]
-        for mou in queryset:
-            if mou not in allowed:
-                self.message_user(request, ACTION_NOT_OWNER % {"mou": mou}, messages.ERROR)
-        return allowed
+    def action_refused(self, request, obj) -> None:
+        # The choke point leaves the partner's side out of every action (only the owner's side changes an MOU).
+        self.message_user(request, ACTION_NOT_OWNER % {"mou": obj}, messages.ERROR)
 
     def _confirm(self, request, action, mous, title, intro, form=None):
         context = {
@@ -295,7 +308,7 @@ class MOUAdmin(AgencyScopedAdmin):
 
     @admin.action(description="Activate the selected MOUs…", permissions=["change"])
     def activate_selected(self, request, queryset):
-        mous = self._owner_side_only(request, queryset)
+        mous = list(queryset)
         if not mous:
             return None
         if request.POST.get("post") != "yes":
@@ -314,7 +327,7 @@ class MOUAdmin(AgencyScopedAdmin):
 
     @admin.action(description="Revoke the selected MOUs…", permissions=["change"])
     def revoke_selected(self, request, queryset):
-        mous = self._owner_side_only(request, queryset)
+        mous = list(queryset)
         if not mous:
             return None
         form = RevokeForm(request.POST if request.POST.get("post") == "yes" else None)
@@ -342,7 +355,7 @@ class MOUAdmin(AgencyScopedAdmin):
 
     @admin.action(description="Renew the selected MOU…", permissions=["change"])
     def renew_selected(self, request, queryset):
-        mous = self._owner_side_only(request, queryset)
+        mous = list(queryset)
         if len(mous) != 1:
             if mous:
                 self.message_user(request, RENEW_SELECT_ONE, messages.WARNING)
@@ -426,7 +439,7 @@ class MOUAdmin(AgencyScopedAdmin):
             agencies = Agency.objects.order_by("name")
             agency = agencies.filter(pk=request.GET.get("agency") or 0).first() if request.GET.get("agency") else None
         else:
-            agency = membership_of(request.user).agency if membership_of(request.user) else None
+            agency = access_of(request.user).agency
         overview = sharing_overview(agency=agency) if agency else None
         context = {
             **self.admin_site.each_context(request),
@@ -443,7 +456,7 @@ class MOUAdmin(AgencyScopedAdmin):
 
 
 @admin.register(SharingRefusal)
-class SharingRefusalAdmin(admin.ModelAdmin):
+class SharingRefusalAdmin(RestrictedAdmin):
     """Read-only: the record of refused sharing, for the agency's auditors and records staff."""
 
     list_display = ["at", "where", "owner", "partner", "username", "short_reason"]
@@ -451,13 +464,6 @@ class SharingRefusalAdmin(admin.ModelAdmin):
     list_select_related = ["owner", "partner"]
     search_fields = ["reason", "username", "owner__name", "partner__name"]
     date_hierarchy = "at"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        agency_id = _own_agency_id(request)
-        return qs.filter(Q(owner_id=agency_id) | Q(partner_id=agency_id)) if agency_id else qs.none()
 
     @admin.display(description="reason")
     def short_reason(self, obj):

@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from agencies.access import membership_of
-from common.admin import AgencyScopedAdmin
+from common.admin import RestrictedAdmin
 
 from . import services
 from .choices import STANDARD_PROHIBITED_USES
@@ -22,11 +21,6 @@ POLICY_PUBLISHED = "Published %(policy)s. It is now the agency's current policy 
 POLICY_NEW_VERSION = "Started %(policy)s from version %(version)s. Edit it, then publish it."
 SELECT_ONE_POLICY = "Select exactly one policy version to start a new version from."
 REPORT_PUBLISHED = "Published the report. Its figures are frozen; its public address is %(url)s"
-
-
-def _own_agency_id(request) -> int | None:
-    membership = membership_of(request.user)
-    return membership.agency_id if membership else None
 
 
 class UsagePolicyForm(forms.ModelForm):
@@ -39,7 +33,7 @@ class UsagePolicyForm(forms.ModelForm):
 
 
 @admin.register(UsagePolicy)
-class UsagePolicyAdmin(AgencyScopedAdmin):
+class UsagePolicyAdmin(RestrictedAdmin):
     form = UsagePolicyForm
     list_display = ["agency", "version", "state", "effective_on", "published_at", "complete"]
     list_filter = [("agency", admin.RelatedOnlyFieldListFilter)]
@@ -177,7 +171,7 @@ class PublishedReportForm(forms.ModelForm):
 
 
 @admin.register(PublishedReport)
-class PublishedReportAdmin(AgencyScopedAdmin):
+class PublishedReportAdmin(RestrictedAdmin):
     form = PublishedReportForm
     list_display = ["agency", "period_label", "period_kind", "published_at", "superseded", "public_link"]
     list_filter = ["period_kind", ("agency", admin.RelatedOnlyFieldListFilter)]
@@ -197,11 +191,8 @@ class PublishedReportAdmin(AgencyScopedAdmin):
         return False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "supersedes":
-            reports = PublishedReport.objects.filter(superseded_by__isnull=True).select_related("agency")
-            if not request.user.is_superuser:
-                reports = reports.filter(agency_id=_own_agency_id(request))
-            kwargs["queryset"] = reports
+        if db_field.name == "supersedes":  # the agency's own reports (the choke point), not yet superseded
+            kwargs["queryset"] = PublishedReport.objects.filter(superseded_by__isnull=True).select_related("agency")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="period")

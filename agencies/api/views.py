@@ -17,6 +17,7 @@ class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSe
     serializer_class = AgencySerializer
     filterset_fields = ["kind", "state", "is_active"]
     lookup_field = "slug"
+    required_perms = {"list": (), "retrieve": ()}  # open to everyone who may reach ALPR data
 
 
 class MeView(APIView):

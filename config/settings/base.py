@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "common.middleware.SecurityHeadersMiddleware",
     # Before anything that looks up the path, the session or the user: NUL in an address never reaches a query.
     "common.middleware.RequestTextMiddleware",
+    # What a request knows about its user is computed once per request and dropped after it (agencies.access).
+    "agencies.request_scope.RequestScopeMiddleware",
     "common.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -213,6 +213,7 @@ class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSe
     queryset = Camera.objects.select_related("agency")
     serializer_class = CameraSerializer
     filterset_fields = ["agency", "kind", "is_active"]
+    required_perms = {"list": ("reads.view_camera",), "retrieve": ("reads.view_camera",)}
 
 
 class EvidenceHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AlprViewSet):

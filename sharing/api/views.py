@@ -42,6 +42,8 @@ class MOUViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
     filterset_fields = ["status"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     required_perms = {
+        "list": (),  # every role sees its own agency's agreements (MOUQuerySet.visible_to)
+        "retrieve": (),
         "create": ("sharing.add_mou",),
         "activate": ("sharing.change_mou",),
         "revoke": ("sharing.change_mou",),

@@ -204,8 +204,9 @@ def test_retrieve_query_count_does_not_grow_with_samples(
     assert len(response.json()["samples"]) == 15
 
 
-QUERIES_LIST = 4
-QUERIES_RETRIEVE = 4
+# The caller's membership, training and permissions are known once per request (agencies.access.access_of).
+QUERIES_LIST = 3
+QUERIES_RETRIEVE = 3
 
 
 # --- admin ------------------------------------------------------------------------------------------------------

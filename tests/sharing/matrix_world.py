@@ -12,6 +12,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -19,9 +21,10 @@ from PIL import Image
 
 from agencies.access import Scope
 from agencies.choices import AgencyKind, Role, TokenPurpose
-from agencies.models import ApiToken
+from agencies.models import ApiToken, SignInEvent
 from hotlists.choices import Category, HotlistSource, ImportFormat
 from hotlists.models import Alert, Hotlist, HotlistEntry
+from hotlists.notifications import notification_subscription_create
 from hotlists.services import hotlist_import
 from reads.access_log import access_log_write
 from reads.audits import audit_open
@@ -31,7 +34,10 @@ from reads.plates import canonical_key
 from reads.services import hold_place, read_ingest
 from recognition.services import job_create
 from sharing import services
-from sharing.models import MOU, SCOPE_FIELDS
+from sharing.models import MOU, SCOPE_FIELDS, SharingRefusal
+from transparency.choices import PeriodKind
+from transparency.models import POLICY_ELEMENTS
+from transparency.services import published_report_publish, usage_policy_create
 
 from ..factories import AgencyFactory, UserFactory
 from .conftest import active_mou, draft_mou
@@ -99,6 +105,15 @@ PEOPLE = {  # actor: (agency key, role, trained)
     "untrained": ("owner", Role.INVESTIGATOR, False),
 }
 ALL_SCOPES = [Scope.SEARCH, Scope.ALERTS, Scope.HOTLISTS]
+
+# Callers of the admin matrix only (tests/sharing/admin_matrix.py), beside ACTORS: an operator, the owner's agency
+# admin and an officer of the owner (not staff: admin sends them to sign in).
+ADMIN_ONLY_PEOPLE = {  # actor: (agency key or None, role or None, trained)
+    "superuser": (None, None, False),
+    "owner_admin": ("owner", Role.AGENCY_ADMIN, True),
+    "owner_officer": ("owner", Role.OFFICER, True),
+}
+ADMIN_ACTORS = [*ACTORS, *ADMIN_ONLY_PEOPLE]
 
 
 @dataclass
@@ -272,4 +287,67 @@ def build_world() -> World:
     )
     w.add("sample", "owner", w.objects["audit", "owner"].samples.get())
     w.add("run", "run", PurgeRun.objects.create(removed_total=1, removed_by_agency={str(a["owner"].pk): 1}))
+    _build_admin_records(w)
     return w
+
+
+def _build_admin_records(w: World) -> None:
+    """The admin matrix's callers and the records it opens, for the owner and the partner: people's memberships,
+    training and tokens, sign-ins, change history, a refused sharing, a draft policy, a published report and a
+    notification subscription."""
+    a = w.agencies
+    for actor, (key, role, trained) in ADMIN_ONLY_PEOPLE.items():
+        if key is None:
+            user = UserFactory(username=actor, agency=None, trained=False, is_superuser=True, is_staff=True)
+        else:
+            user = UserFactory(username=actor.replace("_", "-"), agency=a[key], role=role, trained=trained)
+        w.users[actor] = user
+    for actor, user in w.users.items():
+        w.add("user", actor, user)
+        membership = getattr(user, "membership", None)
+        if membership is not None:
+            w.add("membership", actor, membership)
+        training = user.training_records.first()
+        if training is not None:
+            w.add("training", actor, training)
+        token = user.api_tokens.first()
+        if token is not None:
+            w.add("token", actor, token)
+    w.add("token", "owner_admin", ApiToken.issue(user=w.users["owner_admin"], name="matrix")[0])
+    for key in ("owner", "partner"):
+        clerk = w.users[f"{key}_clerk"]
+        w.add("signin", key, SignInEvent.objects.create(username=clerk.username, user=clerk, outcome="success",
+                                                         reason="password_accepted"))  # fmt: skip
+        w.add(
+            "logentry",
+            key,
+            LogEntry.objects.create(
+                content_type=ContentType.objects.get_for_model(a[key]),
+                object_pk=str(a[key].pk),
+                object_id=a[key].pk,
+                object_repr=str(a[key]),
+                action=LogEntry.Action.UPDATE,
+                changes={"retention_days": ["30", "31"]},
+                actor=clerk,
+            ),
+        )
+        text = {name: f"Matrix: {label}." for name, label in POLICY_ELEMENTS.items()}
+        w.add("policy", key, usage_policy_create(agency=a[key], user=clerk, effective_on=timezone.localdate(), **text))
+        first_of_last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        w.add(
+            "report",
+            key,
+            published_report_publish(agency=a[key], period_kind=PeriodKind.MONTH, period_start=first_of_last_month,
+                                     user=clerk),
+        )  # fmt: skip
+        w.add(
+            "subscription",
+            key,
+            notification_subscription_create(agency=a[key], name=f"{key} dispatch", kind="email",
+                                             email=f"dispatch@{key}.example.gov"),
+        )  # fmt: skip
+    w.add(
+        "refusal",
+        "owner",
+        SharingRefusal.objects.create(where="admin", owner=a["owner"], partner=a["federal"], reason="Federal."),
+    )

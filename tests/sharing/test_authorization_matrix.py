@@ -43,22 +43,51 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client, override_settings
+from django.forms import ModelChoiceField
+from django.forms.models import model_to_dict
+from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from agencies.access import holding_of
 from agencies.roles import ROLE_PERMISSIONS, STAFF_ROLES
+from common.admin import RestrictedAdmin, RestrictedFormFieldsMixin, RestrictedInlineMixin
 from hotlists.models import AlertEvent, HotlistEntry, HotlistImport
-from reads.models import AccessLogEntry, EvidenceHold, Read, SearchAudit, SearchAuditSample
+from reads.models import AccessLogEntry, Camera, EvidenceHold, Read, SearchAudit, SearchAuditSample
 from recognition.models import RecognitionJob
 from sharing.models import MOU
 
+from .admin_matrix import (
+    ACTION_ROWS,
+    ADD_FIELD_CHOICES,
+    ALL,
+    CHANGE_FIELD_CHOICES,
+    FORGED_ADDS,
+    LIST_FILTER_CHOICES,
+    PAGE_ROWS,
+    STAFF_ACTORS,
+    SUPERUSER_ONLY_MODELS,
+)
 from .conftest import admin_client_for, signed_pdf
-from .matrix_world import ACTORS, AGENT_CAMERA, AGENT_UID, CAMERAS, PEOPLE, PLATE, PNG, World, build_world
+from .matrix_world import (
+    ACTORS,
+    ADMIN_ACTORS,
+    AGENT_CAMERA,
+    AGENT_UID,
+    CAMERAS,
+    PEOPLE,
+    PLATE,
+    PNG,
+    World,
+    build_world,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -941,3 +970,314 @@ def test_every_endpoint_and_changelist_is_in_the_matrix():
     stale = sorted(covered - _api_endpoints())
     assert not stale, f"matrix rows for endpoints that no longer exist: {stale}"
     assert {"sharing.mou", "sharing.sharingrefusal"} <= {m._meta.label_lower for m in admin.site._registry}
+
+
+# -- admin writes: pages, form choices, list filters and actions (rows in admin_matrix.py) -----------------------
+
+
+def _matrix_client(world: World, actor: str) -> Client:
+    """The admin matrix's callers: staff with a verified second factor, people without staff rights signed in,
+    camera tokens (no way into admin) and anonymous."""
+    if actor == "anonymous":
+        return Client()
+    if actor in CAMERAS:
+        return Client(HTTP_AUTHORIZATION=f"Token {world.secrets[actor]}")
+    user = world.users[actor]
+    if user.is_staff:
+        return admin_client_for(user)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(scope="module")
+def matrix_clients(world, django_db_blocker):
+    """Signed in once for the module, inside the world's transaction."""
+    with django_db_blocker.unblock():
+        return {actor: _matrix_client(world, actor) for actor in ADMIN_ACTORS}
+
+
+def _admin_url(model: str, view: str, *args) -> str:
+    app_label, model_name = model.split(".")
+    return reverse(f"admin:{app_label}_{model_name}_{view}", args=args)
+
+
+def _page_outcome(response, kind: str):
+    if response.status_code == 302:
+        return "login" if response["Location"].startswith(reverse("admin:login")) else "gone"
+    if response.status_code == 200 and kind == "change":
+        return "change" if response.context["has_change_permission"] else "view"
+    return kind if response.status_code == 200 else response.status_code
+
+
+def _model_admin(model: str):
+    return admin.site.get_model_admin(apps.get_model(model))
+
+
+def _first_target(model: str):
+    return next(row.target for row in PAGE_ROWS if row.model == model and row.target)
+
+
+def test_admin_add_change_delete_pages_matrix(world, matrix_clients):
+    """Every page of every ModelAdmin, as every caller; a forged POST to a page the caller may not use for that
+    (change or delete) is refused and writes nothing."""
+    wrong = []
+    for row in PAGE_ROWS:
+        target = row.target(world) if row.target else None
+        pages = [("add", _admin_url(row.model, "add"), row.add)]
+        if target is not None:
+            pages.append(("change", _admin_url(row.model, "change", target.pk), row.change))
+            pages.append(("delete", _admin_url(row.model, "delete", target.pk), row.delete))
+        for kind, url, expect in pages:
+            for actor, expected in expect.items():
+                got = _page_outcome(matrix_clients[actor].get(url), kind)
+                if got != expected:
+                    wrong.append(f"{row.name} {kind} page as {actor}: expected {expected}, got {got}")
+                if kind == "add" or expected == kind:
+                    continue
+                # A forged write to a page the caller may only view (or not see): refused, nothing changed.
+                with transaction.atomic():
+                    before = model_to_dict(type(target)._default_manager.get(pk=target.pk))
+                    response = matrix_clients[actor].post(url, {"post": "yes"} if kind == "delete" else {})
+                    refused = _page_outcome(response, kind)
+                    still = type(target)._default_manager.filter(pk=target.pk).first()
+                    if refused not in (403, "gone", "login") or still is None or model_to_dict(still) != before:
+                        wrong.append(f"{row.name} forged {kind} POST as {actor}: {refused}, changed: {still is None}")
+                    transaction.set_rollback(True)
+    assert not wrong, "\n".join(wrong)
+
+
+def _choice_labels(world: World, queryset, expected):
+    """The labels of a field's choices, or ALL when a superuser is offered the whole table."""
+    if queryset is None:
+        return None
+    pks = set(queryset.values_list("pk", flat=True))
+    model = queryset.model
+    if expected == ALL:
+        return ALL if pks == set(model._default_manager.values_list("pk", flat=True)) else pks
+    return {_label_of(world, model, pk) for pk in pks}
+
+
+def _label_of(world: World, model, pk) -> str:
+    name = model._meta.label_lower
+    if name == "agencies.agency":
+        return world.key_of(pk)
+    if name == "agencies.user":
+        return world.label("user", pk)
+    if name == "reads.camera":
+        return world.key_of(Camera.objects.get(pk=pk).agency_id)
+    kind = {"hotlists.hotlist": "hotlist", "transparency.publishedreport": "report"}.get(name, name)
+    return world.label(kind, pk)
+
+
+def _form_choice_fields(response) -> dict:
+    """`field` or `inline model.field` -> queryset of every model-choice field on an admin form page."""
+    found = {}
+    for name, formfield in response.context["adminform"].form.fields.items():
+        if isinstance(formfield, ModelChoiceField):
+            found[name] = formfield.queryset
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, formfield in formset.empty_form.fields.items():
+            if isinstance(formfield, ModelChoiceField) and name != formset.model._meta.pk.name:
+                found[f"{formset.model._meta.model_name}.{name}"] = formfield.queryset
+    return found
+
+
+def _check_choices(world, matrix_clients, table, page_url, wrong):
+    for key, expect in table.items():
+        model, name = key.split(":")
+        url = page_url(model)
+        for actor, expected in expect.items():
+            response = matrix_clients[actor].get(url)
+            if response.status_code != 200:
+                wrong.append(f"{key} as {actor}: the page answered {response.status_code}")
+                continue
+            got = _choice_labels(world, _form_choice_fields(response).get(name), expected)
+            if got != expected:
+                wrong.append(f"{key} as {actor}: expected {expected}, got {got}")
+            if "." in name or expected in (ALL, None):
+                continue
+            # The autocomplete endpoint offers the same (where the related admin is searchable).
+            field = apps.get_model(model)._meta.get_field(name)
+            if not _model_admin(field.related_model._meta.label_lower).get_search_fields(None):
+                continue
+            app_label, model_name = model.split(".")
+            query = {"app_label": app_label, "model_name": model_name, "field_name": name}
+            auto = matrix_clients[actor].get(reverse("admin:autocomplete"), query)
+            seen = {_label_of(world, field.related_model, int(r["id"])) for r in auto.json()["results"]} if (
+                auto.status_code == 200
+            ) else set()  # fmt: skip
+            if seen != expected:
+                wrong.append(f"{key} autocomplete as {actor}: expected {expected}, got {seen}")
+
+
+def test_admin_form_choices_matrix(world, matrix_clients):
+    """Every form field's choices (inlines and autocomplete included) offer each caller only what it may hold."""
+    wrong = []
+    for key, expect in ADD_FIELD_CHOICES.items():
+        model = key.split(":")[0]
+        may_add = {actor for row in PAGE_ROWS if row.model == model for actor, got in row.add.items() if got == "add"}
+        if set(expect) != may_add:
+            wrong.append(f"{key}: rows for {sorted(expect)}, but {sorted(may_add)} may open the add page")
+    _check_choices(world, matrix_clients, ADD_FIELD_CHOICES, lambda model: _admin_url(model, "add"), wrong)
+    _check_choices(
+        world,
+        matrix_clients,
+        CHANGE_FIELD_CHOICES,
+        lambda model: _admin_url(model, "change", _first_target(model)(world).pk),
+        wrong,
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def _request_as(user):
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def _related_filters(model_admin, request) -> dict:
+    """path -> filter spec of every related-field list filter of an admin, as the changelist builds them."""
+    found = {}
+    for spec in model_admin.get_list_filter(request):
+        if not isinstance(spec, tuple):
+            continue
+        path, filter_class = spec
+        field = get_fields_from_path(model_admin.model, path)[-1]
+        if field.is_relation:
+            found[path] = filter_class(field, request, {}, model_admin.model, model_admin, field_path=path)
+    return found
+
+
+def test_admin_list_filter_choices_matrix(world):
+    wrong = []
+    for key, expect in LIST_FILTER_CHOICES.items():
+        model, path = key.split(":")
+        model_admin = _model_admin(model)
+        for actor, expected in expect.items():
+            spec = _related_filters(model_admin, _request_as(world.users[actor])).get(path)
+            if spec is None:
+                wrong.append(f"{key} as {actor}: no restricted filter")
+                continue
+            related = get_fields_from_path(model_admin.model, path)[-1].related_model
+            pks = {pk for pk, _ in spec.lookup_choices}
+            if expected == ALL:
+                got = ALL if pks == set(related._default_manager.values_list("pk", flat=True)) else pks
+            else:
+                got = {_label_of(world, related, pk) for pk in pks}
+            if got != expected:
+                wrong.append(f"{key} as {actor}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_admin_actions_matrix(world, matrix_clients):
+    """Who is offered each action, and on whose records a POST of it (forged by anyone) takes effect."""
+    wrong = []
+    for row in ACTION_ROWS:
+        model_admin = _model_admin(row.model)
+        offered = {
+            actor for actor in STAFF_ACTORS if row.action in model_admin.get_actions(_request_as(world.users[actor]))
+        }
+        if offered != row.offered:
+            wrong.append(f"{row.model} {row.action}: offered to {sorted(offered)}, expected {sorted(row.offered)}")
+        if row.target is None:
+            continue
+        target = row.target(world)
+        acts = set()
+        for actor in ADMIN_ACTORS:
+            with transaction.atomic():
+                body = {"action": row.action, ACTION_CHECKBOX_NAME: [target.pk], **row.body(world)}
+                matrix_clients[actor].post(_admin_url(row.model, "changelist"), body)
+                if row.effect(world, target):
+                    acts.add(actor)
+                transaction.set_rollback(True)
+        if acts != row.acts:
+            wrong.append(f"{row.model} {row.action}: took effect for {sorted(acts)}, expected {sorted(row.acts)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_admin_page_field_filter_and_action_is_in_the_matrix(world, matrix_clients):
+    """A new ModelAdmin, inline, form field, related list filter or action without a row fails here, and so does
+    one that does not go through the choke point (common.admin's base classes)."""
+    superuser = world.users["superuser"]
+    request = _request_as(superuser)
+    registered = {model._meta.label_lower: model_admin for model, model_admin in admin.site._registry.items()}
+    problems = []
+    for name, model_admin in registered.items():
+        if not isinstance(model_admin, RestrictedAdmin):
+            problems.append(f"{name}: its ModelAdmin does not inherit common.admin.RestrictedAdmin")
+        for inline in model_admin.get_inline_instances(request):
+            if not isinstance(inline, RestrictedInlineMixin):
+                problems.append(f"{name}: inline {type(inline).__name__} does not inherit RestrictedInlineMixin")
+        if holding_of(model_admin.model) is None and name not in SUPERUSER_ONLY_MODELS:
+            problems.append(f"{name}: not in agencies.access.HOLDINGS (so refused to all but superusers)")
+    page_models = {row.model for row in PAGE_ROWS}
+    problems += [f"{name}: no PageRow" for name in sorted(set(registered) - page_models)]
+    problems += [f"PageRow for {name}, which is not registered" for name in sorted(page_models - set(registered))]
+
+    client = matrix_clients["superuser"]
+    add_fields, change_fields, filters, actions = set(), set(), set(), set()
+    for name, model_admin in registered.items():
+        if model_admin.has_add_permission(request):
+            add_fields |= {f"{name}:{field}" for field in _form_choice_fields(client.get(_admin_url(name, "add")))}
+        targets = [row.target for row in PAGE_ROWS if row.model == name and row.target]
+        if targets:
+            page = client.get(_admin_url(name, "change", targets[0](world).pk))
+            if page.status_code == 200 and "adminform" in page.context:
+                change_fields |= {f"{name}:{field}" for field in _form_choice_fields(page)}
+        filters |= {f"{name}:{path}" for path in _related_filters(model_admin, request)}
+        actions |= {(name, action) for action in model_admin.get_actions(request)}
+    change_fields -= add_fields
+    for label, found, rows in (
+        ("add-page field", add_fields, set(ADD_FIELD_CHOICES)),
+        ("change-page field", change_fields, set(CHANGE_FIELD_CHOICES)),
+        ("related list filter", filters, set(LIST_FILTER_CHOICES)),
+        ("action", actions, {(row.model, row.action) for row in ACTION_ROWS}),
+    ):
+        problems += [f"{label} {item} has no row in admin_matrix.py" for item in sorted(found - rows)]
+        problems += [f"row for {label} {item}, which no longer exists" for item in sorted(rows - found)]
+    assert not problems, "\n".join(problems)
+
+
+def _post_forged(world, matrix_clients, forged):
+    with transaction.atomic():
+        before = forged.count(world)
+        response = matrix_clients[forged.actor].post(_admin_url(forged.model, "add"), forged.body(world))
+        wrote = forged.count(world) != before
+        transaction.set_rollback(True)
+    return response, wrote
+
+
+def test_forged_adds_are_refused_by_the_form_choices(world, matrix_clients):
+    """Another agency's object posted into the field that says whose the record is: not a valid choice."""
+    wrong = []
+    for forged in FORGED_ADDS:
+        response, wrote = _post_forged(world, matrix_clients, forged)
+        errors = {}
+        if response.status_code == 200:
+            errors = dict(response.context["adminform"].form.errors)
+            for inline in response.context["inline_admin_formsets"]:
+                for index, form_errors in enumerate(inline.formset.errors):
+                    prefix = inline.formset.model._meta.model_name
+                    errors.update({f"{prefix}.{name}": value for name, value in form_errors.items() if index == 0})
+        if wrote or response.status_code != 200 or set(errors) != {forged.field}:
+            wrong.append(f"{forged.model} as {forged.actor}: {response.status_code}, wrote {wrote}, errors {errors}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_forged_adds_are_refused_by_the_check_after_save_alone(world, matrix_clients, monkeypatch):
+    """The same forged adds with the form-choice lock removed (every field offering the whole table, as admin did
+    before): the check after save refuses each (403) and rolls it back."""
+    monkeypatch.setattr(
+        RestrictedFormFieldsMixin,
+        "choices_for",
+        lambda self, db_field, request, queryset=None: db_field.related_model._default_manager.all(),
+    )
+    wrong = []
+    for forged in FORGED_ADDS:
+        response, wrote = _post_forged(world, matrix_clients, forged)
+        if wrote or response.status_code != 403:
+            errors = response.context["adminform"].form.errors if response.status_code == 200 else ""
+            wrong.append(f"{forged.model} as {forged.actor}: {response.status_code}, wrote {wrote} {errors}")
+    assert not wrong, "\n".join(wrong)

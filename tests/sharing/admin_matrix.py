@@ -1,0 +1,528 @@
+"""The admin half of the authorization matrix: every registered ModelAdmin's add, change and delete pages, every
+admin action, every form field's choices (inlines included, and the autocomplete endpoint) and every related
+list filter's options, for every caller kind (matrix_world.ADMIN_ACTORS). Run by test_authorization_matrix.py in
+its world; `test_every_admin_page_field_filter_and_action_is_in_the_matrix` fails on any ModelAdmin, form field,
+related list filter or action that has no row here, and on any row whose subject is gone.
+
+Outcomes of opening a page (GET):
+- "login": sent to sign in (not staff: investigators, officers, camera tokens, anonymous);
+- 403: the role has no permission for this page at all;
+- "gone": the object is not one the caller may see (admin answers as for a missing object: back to the index);
+- "add", "change", "view", "delete": the page opens, to add, to change, read-only, or to confirm a deletion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from sharing.models import MOU
+
+from .conftest import signed_pdf
+from .matrix_world import ADMIN_ACTORS, World
+
+SU = "superuser"
+STAFF_ACTORS = ["superuser", "owner_admin", "owner_clerk", "owner_auditor", "partner_clerk", "partner_auditor",
+                "private_clerk"]  # fmt: skip
+NON_STAFF = [actor for actor in ADMIN_ACTORS if actor not in STAFF_ACTORS]
+CLERKS = {"owner_clerk": "owner", "partner_clerk": "partner", "private_clerk": "private"}
+ALL = "ALL"  # every row of the related table (a superuser's choices)
+# Registered by other packages, outside the permission map on purpose: a superuser's only.
+SUPERUSER_ONLY_MODELS = {"auth.group", "otp_totp.totpdevice", "otp_static.staticdevice"}
+
+
+def page(default=403, **outcomes) -> dict:
+    """An outcome for every admin caller: non-staff are sent to sign in; staff get `default` unless named."""
+    unknown = set(outcomes) - set(STAFF_ACTORS)
+    assert not unknown, f"not staff callers: {unknown}"
+    return {**dict.fromkeys(NON_STAFF, "login"), **{actor: outcomes.get(actor, default) for actor in STAFF_ACTORS}}
+
+
+def _clerks(outcome, *, owner="change", admin=True) -> dict:
+    """The owner's records staff `owner`; the other agencies' clerks `outcome`."""
+    seen = {"owner_clerk": owner, "partner_clerk": outcome, "private_clerk": outcome}
+    if admin:
+        seen["owner_admin"] = owner
+    return seen
+
+
+@dataclass
+class PageRow:
+    name: str
+    model: str  # label_lower of the registered model
+    add: dict
+    target: Callable[[World], object] | None = None  # the object the change and delete pages open
+    change: dict | None = None
+    delete: dict | None = None
+
+
+def obj(kind: str, label: str) -> Callable[[World], object]:
+    return lambda w: w.objects[kind, label]
+
+
+EVERYONE_REFUSED = page(403)
+SUPERUSER_ONLY = page(403, superuser="add")
+
+PAGE_ROWS = [
+    PageRow(
+        "agency", "agencies.agency", SUPERUSER_ONLY, lambda w: w.agencies["owner"],
+        # The directory is listed to every staff member (MOU partners are picked from it); each changes its own.
+        change=page("view", superuser="change", owner_admin="change", owner_clerk="change"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow("group", "auth.group", SUPERUSER_ONLY),
+    PageRow("totp device", "otp_totp.totpdevice", SUPERUSER_ONLY),
+    PageRow("static device", "otp_static.staticdevice", SUPERUSER_ONLY),
+    PageRow(
+        "user", "agencies.user", page(403, superuser="add", owner_admin="add"), obj("user", "owner_investigator"),
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="view", owner_auditor="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "user: one's own", "agencies.user", page(403, superuser="add", owner_admin="add"), obj("user", "owner_admin"),
+        # Nobody changes their own account here (their role and training are on it): another admin does.
+        change=page("gone", superuser="change", owner_admin="view", owner_clerk="view", owner_auditor="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "user: a superuser", "agencies.user", page(403, superuser="add", owner_admin="add"), obj("user", "superuser"),
+        change=page("gone", superuser="change"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "training record", "agencies.trainingrecord", page(403, superuser="add", owner_admin="add"),
+        obj("training", "owner_investigator"),
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="view", owner_auditor="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "training record: one's own", "agencies.trainingrecord", page(403, superuser="add", owner_admin="add"),
+        obj("training", "owner_admin"),
+        change=page("gone", superuser="change", owner_admin="view", owner_clerk="view", owner_auditor="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "membership", "agencies.membership", page(403, superuser="add", owner_admin="add"),
+        obj("membership", "owner_investigator"),
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="view", owner_auditor="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "membership: one's own", "agencies.membership", page(403, superuser="add", owner_admin="add"),
+        obj("membership", "owner_admin"),
+        change=page("gone", superuser="change", owner_admin="view", owner_clerk="view", owner_auditor="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "API token", "agencies.apitoken", page(403, superuser="add", owner_admin="add"),
+        obj("token", "owner_investigator"),
+        # Tokens are an agency admin's to issue and see; a clerk or auditor has no page for them.
+        change=page(403, superuser="change", owner_admin="change"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "sign-in event", "agencies.signinevent", EVERYONE_REFUSED, obj("signin", "owner"),
+        change=page(403, superuser="view", owner_admin="view", owner_auditor="view", partner_auditor="gone"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "change history", "auditlog.logentry", EVERYONE_REFUSED, obj("logentry", "owner"),
+        change=page(403, superuser="view", owner_admin="view", owner_auditor="view", partner_auditor="gone"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "search audit", "reads.searchaudit",
+        page(403, superuser="add", owner_admin="add", owner_auditor="add", partner_auditor="add"),
+        obj("audit", "owner"),
+        change=page(403, superuser="change", owner_admin="change", owner_auditor="change", partner_auditor="gone"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "camera", "reads.camera",
+        page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add", private_clerk="add"),
+        lambda w: w.cameras["owner"],
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="change", owner_auditor="view"),
+        delete=EVERYONE_REFUSED,  # a camera is deactivated, never deleted: reads refer to it
+    ),
+    PageRow(
+        "access log", "reads.accesslogentry", EVERYONE_REFUSED, obj("log", "owner"),
+        change=page(403, superuser="view", owner_admin="view", owner_auditor="view", partner_auditor="gone"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "evidence hold", "reads.evidencehold", EVERYONE_REFUSED, obj("hold", "owner"),
+        change=page(403, superuser="view", owner_admin="view", owner_auditor="view", partner_auditor="gone"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "purge run", "reads.purgerun", EVERYONE_REFUSED, obj("run", "run"),
+        change=page(403, superuser="view", owner_admin="view", owner_auditor="view", partner_auditor="view"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "hotlist", "hotlists.hotlist",
+        page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add", private_clerk="add"),
+        obj("hotlist", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "hotlist entry", "hotlists.hotlistentry",
+        page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add", private_clerk="add"),
+        obj("entry", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=page(403, superuser="delete", **_clerks("gone", owner="delete")),
+    ),
+    PageRow(
+        "hotlist import", "hotlists.hotlistimport", EVERYONE_REFUSED, obj("import", "owner"),
+        change=page("gone", superuser="view", owner_admin="view", owner_clerk="view", owner_auditor="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "alert", "hotlists.alert", EVERYONE_REFUSED, obj("alert", "owner/owner"),
+        change=page(403, superuser="change", owner_admin="view"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "notification subscription", "hotlists.notificationsubscription", SUPERUSER_ONLY,
+        obj("subscription", "owner"),
+        change=page(403, superuser="change"),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow("notification outbox", "hotlists.notificationoutbox", EVERYONE_REFUSED),
+    PageRow(
+        "MOU, draft", "sharing.mou",
+        page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add", private_clerk="add"),
+        lambda w: w.mous["owner>unrelated"],
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="change", owner_auditor="view"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "MOU, active", "sharing.mou",
+        page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add", private_clerk="add"),
+        lambda w: w.mous["owner>partner"],
+        # In force: a record, acted on through the actions only; both parties see it.
+        change=page("view", private_clerk="gone"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "sharing refusal", "sharing.sharingrefusal", EVERYONE_REFUSED, obj("refusal", "owner"),
+        change=page("gone", superuser="view", owner_admin="view", owner_clerk="view", owner_auditor="view"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "usage policy", "transparency.usagepolicy",
+        page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add", private_clerk="add"),
+        obj("policy", "owner"),
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="change", owner_auditor="view"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "published report", "transparency.publishedreport",
+        page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add", private_clerk="add"),
+        obj("report", "owner"),
+        change=page("gone", superuser="view", owner_admin="view", owner_clerk="view", owner_auditor="view"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "recognition job", "recognition.recognitionjob", EVERYONE_REFUSED, obj("job", "owner"),
+        change=page(403, superuser="view", owner_admin="view"),
+        delete=page(403, superuser="delete"),
+    ),
+]  # fmt: skip
+
+
+# -- form field choices ------------------------------------------------------------------------------------------
+
+
+OWNER_PEOPLE = {"owner_clerk", "owner_investigator", "owner_auditor", "owner_camera", "untrained", "owner_admin",
+                "owner_officer"}  # fmt: skip
+LAWFUL = {"owner", "partner", "expired", "revoked", "lapsed", "unrelated"}  # California public agencies
+
+
+def choices(**seen) -> dict:
+    """What each staff caller who may open the add page is offered (an actor not named may not open it)."""
+    return seen
+
+
+def own_agency(*actors) -> dict:
+    return {actor: {CLERKS.get(actor, "owner")} for actor in actors}
+
+
+ADD_FIELD_CHOICES = {
+    # "model:field", or "model:inline model.field" for a field of an inline on the model's add page
+    "agencies.user:membership.agency": choices(superuser=ALL, owner_admin={"owner"}),
+    "agencies.trainingrecord:user": choices(superuser=ALL, owner_admin=OWNER_PEOPLE - {"owner_admin"}),
+    "agencies.membership:user": choices(superuser=ALL, owner_admin=OWNER_PEOPLE - {"owner_admin"}),
+    "agencies.membership:agency": choices(superuser=ALL, owner_admin={"owner"}),
+    "agencies.apitoken:user": choices(superuser=ALL, owner_admin=OWNER_PEOPLE),
+    "auth.group:permissions": choices(superuser=ALL),
+    "otp_totp.totpdevice:user": choices(superuser=ALL),
+    "otp_static.staticdevice:user": choices(superuser=ALL),
+    "reads.searchaudit:agency": choices(
+        superuser=ALL, owner_admin={"owner"}, owner_auditor={"owner"}, partner_auditor={"partner"}
+    ),  # fmt: skip
+    "reads.camera:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "hotlists.hotlist:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "hotlists.hotlistentry:hotlist": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "hotlists.notificationsubscription:agency": choices(superuser=ALL),
+    "sharing.mou:owner": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    # Only California public agencies may be partners (never federal, out-of-state or private), never oneself.
+    "sharing.mou:partner": choices(
+        superuser=LAWFUL,
+        owner_admin=LAWFUL - {"owner"},
+        owner_clerk=LAWFUL - {"owner"},
+        partner_clerk=LAWFUL - {"partner"},
+        private_clerk=LAWFUL,
+    ),
+    "transparency.usagepolicy:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.publishedreport:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.publishedreport:supersedes": choices(
+        superuser={"owner", "partner"},
+        owner_admin={"owner"},
+        owner_clerk={"owner"},
+        partner_clerk={"partner"},
+        private_clerk=set(),
+    ),  # fmt: skip
+}
+
+# Fields of a change page that its add page does not have, on the first PageRow target of the model, for each staff
+# caller who may change it (None: the field is not on their page at all).
+CHANGE_FIELD_CHOICES = {
+    # Only a superuser sees or sets groups and raw permissions; roles are given through memberships.
+    "agencies.user:groups": choices(superuser=ALL, owner_admin=None),
+    "agencies.user:user_permissions": choices(superuser=ALL, owner_admin=None),
+}
+
+# Related list filters' options, for each staff caller who may open the changelist (others are not listed).
+_AGENCY_FILTER_STAFF = {"superuser": ALL, "owner_admin": {"owner"}, "owner_clerk": {"owner"},
+                        "owner_auditor": {"owner"}, "partner_clerk": {"partner"}, "partner_auditor": {"partner"},
+                        "private_clerk": {"private"}}  # fmt: skip
+LIST_FILTER_CHOICES = {
+    # Related-only filters: the partners of the MOUs (refusals) the caller sees, among what it could choose.
+    "sharing.mou:partner": {
+        "superuser": {"partner", "expired", "revoked", "lapsed", "unrelated", "owner"},
+        "owner_admin": {"partner", "expired", "revoked", "lapsed", "unrelated", "owner"},
+        "owner_clerk": {"partner", "expired", "revoked", "lapsed", "unrelated", "owner"},
+        "owner_auditor": {"partner", "expired", "revoked", "lapsed", "unrelated", "owner"},
+        "partner_clerk": {"partner"},
+        "partner_auditor": {"partner"},
+        "private_clerk": {"owner"},
+    },  # fmt: skip
+    "sharing.sharingrefusal:partner": {
+        "superuser": {"federal"},
+        "owner_admin": {"federal"},
+        "owner_clerk": {"federal"},
+        "owner_auditor": {"federal"},
+        "partner_clerk": set(),
+        "partner_auditor": set(),
+        "private_clerk": set(),
+    },  # fmt: skip
+    "agencies.user:membership__agency": {
+        "superuser": ALL,
+        "owner_admin": {"owner"},
+        "owner_clerk": {"owner"},
+        "owner_auditor": {"owner"},
+        "partner_clerk": {"partner"},
+        "partner_auditor": {"partner"},
+        "private_clerk": {"private"},
+    },  # fmt: skip
+    "agencies.membership:agency": {
+        "superuser": ALL,
+        "owner_admin": {"owner"},
+        "owner_clerk": {"owner"},
+        "owner_auditor": {"owner"},
+        "partner_clerk": {"partner"},
+        "partner_auditor": {"partner"},
+        "private_clerk": {"private"},
+    },  # fmt: skip
+    "reads.camera:agency": _AGENCY_FILTER_STAFF,
+    "hotlists.hotlistentry:hotlist": {
+        "superuser": ALL,
+        "owner_admin": {"owner"},
+        "owner_clerk": {"owner"},
+        "partner_clerk": {"partner"},
+        "private_clerk": {"private"},
+    },  # fmt: skip
+    "transparency.usagepolicy:agency": {
+        "superuser": {"owner", "partner"},
+        "owner_admin": {"owner"},
+        "owner_clerk": {"owner"},
+        "owner_auditor": {"owner"},
+        "partner_clerk": {"partner"},
+        "partner_auditor": {"partner"},
+        "private_clerk": set(),
+    },  # fmt: skip
+    "transparency.publishedreport:agency": {
+        "superuser": {"owner", "partner"},
+        "owner_admin": {"owner"},
+        "owner_clerk": {"owner"},
+        "owner_auditor": {"owner"},
+        "partner_clerk": {"partner"},
+        "partner_auditor": {"partner"},
+        "private_clerk": set(),
+    },  # fmt: skip
+}
+
+
+# -- actions -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionRow:
+    """An admin action: who is offered it on the changelist, and on whom a POST (forged by anyone) takes effect."""
+
+    model: str
+    action: str
+    offered: set
+    target: Callable[[World], object] | None = None
+    acts: set = field(default_factory=set)  # callers for whom the POST on `target` took effect
+    body: Callable[[World], dict] = lambda w: {}
+    effect: Callable[[World, object], bool] | None = None  # whether the target changed
+
+
+def _gone(w, target) -> bool:
+    return not type(target).objects.filter(pk=target.pk).exists()
+
+
+def _deleted(model, target_fn, offered, acts=frozenset()) -> ActionRow:
+    return ActionRow(model, "delete_selected", set(offered), target_fn, set(acts), lambda w: {"post": "yes"}, _gone)
+
+
+OWNER_RECORDS = {"superuser", "owner_admin", "owner_clerk"}
+RECORDS_OFFERED = {"superuser", "owner_admin", "owner_clerk", "partner_clerk", "private_clerk"}
+
+ACTION_ROWS = [
+    ActionRow(
+        "agencies.user", "deactivate_accounts", {"superuser", "owner_admin"}, obj("user", "owner_investigator"),
+        {"superuser", "owner_admin"},
+        effect=lambda w, user: not type(user).objects.get(pk=user.pk).is_active,
+    ),
+    ActionRow(
+        "agencies.apitoken", "revoke", {"superuser", "owner_admin"}, obj("token", "owner_investigator"),
+        {"superuser", "owner_admin"},
+        effect=lambda w, token: type(token).objects.get(pk=token.pk).revoked_at is not None,
+    ),
+    ActionRow(
+        "sharing.mou", "activate_selected", RECORDS_OFFERED, lambda w: w.mous["owner>unrelated"], OWNER_RECORDS,
+        lambda w: {"post": "yes"}, lambda w, mou: MOU.objects.get(pk=mou.pk).status == MOU.Status.ACTIVE,
+    ),
+    ActionRow(
+        "sharing.mou", "revoke_selected", RECORDS_OFFERED, lambda w: w.mous["owner>partner"], OWNER_RECORDS,
+        lambda w: {"post": "yes", "reason": "Matrix."},
+        lambda w, mou: MOU.objects.get(pk=mou.pk).status == MOU.Status.REVOKED,
+    ),
+    ActionRow(
+        "sharing.mou", "renew_selected", RECORDS_OFFERED, lambda w: w.mous["owner>partner"], OWNER_RECORDS,
+        lambda w: {"post": "yes", "expires_on": (timezone.localdate().replace(year=timezone.localdate().year + 3))
+                   .isoformat(), "document": signed_pdf()},
+        lambda w, mou: MOU.objects.get(pk=mou.pk).expires_on != mou.expires_on,
+    ),  # fmt: skip
+    ActionRow(
+        "transparency.usagepolicy", "publish_selected", RECORDS_OFFERED, obj("policy", "owner"), OWNER_RECORDS,
+        effect=lambda w, policy: type(policy).objects.get(pk=policy.pk).is_published,
+    ),
+    ActionRow(
+        "transparency.usagepolicy", "new_version_from_selected", RECORDS_OFFERED, obj("policy", "owner"),
+        OWNER_RECORDS, effect=lambda w, policy: type(policy).objects.filter(agency=policy.agency).count() > 1,
+    ),
+    _deleted("agencies.agency", None, {SU}),
+    _deleted("auth.group", None, {SU}),
+    _deleted("otp_totp.totpdevice", None, {SU}),
+    _deleted("otp_static.staticdevice", None, {SU}),
+    _deleted("agencies.user", obj("user", "owner_officer"), {SU}, {SU}),
+    _deleted("agencies.trainingrecord", obj("training", "owner_investigator"), {SU}, {SU}),
+    _deleted("agencies.membership", obj("membership", "owner_officer"), {SU}, {SU}),
+    _deleted("agencies.apitoken", obj("token", "owner_investigator"), {SU}, {SU}),
+    _deleted("hotlists.hotlist", None, {SU}),
+    _deleted("hotlists.hotlistentry", obj("entry", "owner"), RECORDS_OFFERED, OWNER_RECORDS),
+    _deleted("hotlists.hotlistimport", None, {SU}),
+    _deleted("hotlists.alert", None, {SU}),
+    _deleted("hotlists.notificationsubscription", obj("subscription", "owner"), {SU}, {SU}),
+    _deleted("hotlists.notificationoutbox", None, {SU}),
+    _deleted("recognition.recognitionjob", None, {SU}),
+]  # fmt: skip
+
+
+# -- forged adds: another agency's object posted into the field that says whose a record is ------------------------
+
+
+def _today(days: int = 0) -> str:
+    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
+def _user_add(w: World) -> dict:
+    return {
+        "username": "forged-person", "usable_password": "true",
+        "password1": "A-long-enough-passphrase-42", "password2": "A-long-enough-passphrase-42",
+        "membership-TOTAL_FORMS": "1", "membership-INITIAL_FORMS": "0", "membership-MIN_NUM_FORMS": "1",
+        "membership-MAX_NUM_FORMS": "1", "membership-0-agency": w.agencies["partner"].pk,
+        "membership-0-role": "investigator", "membership-0-job_title": "",
+        "training_records-TOTAL_FORMS": "0", "training_records-INITIAL_FORMS": "0",
+        "training_records-MIN_NUM_FORMS": "0", "training_records-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+
+
+@dataclass
+class ForgedAdd:
+    """A valid add form but for one field naming another agency's object (`field`, on the form or an inline's)."""
+
+    model: str
+    actor: str
+    field: str
+    body: Callable[[World], dict]
+    count: Callable[[World], int]
+
+
+def _count(model_label: str, **filters) -> Callable[[World], int]:
+    from django.apps import apps
+
+    return lambda w: apps.get_model(model_label)._default_manager.filter(**filters).count()
+
+
+FORGED_ADDS = [
+    ForgedAdd("reads.camera", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "name": "Forged camera", "kind": "fixed",
+        "location": "SRID=4326;POINT (-116.5 33.8)", "heading": "90", "expected_interval_s": "300",
+        "agent_uid": "", "agent_camera_id": "", "moves-TOTAL_FORMS": "0", "moves-INITIAL_FORMS": "0",
+    }, _count("reads.camera", name="Forged camera")),
+    ForgedAdd("hotlists.hotlist", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "name": "Forged list", "source": "custom", "category": "stolen_vehicle",
+        "priority": "2", "alert_level": "standard", "match_strategy": "exact", "is_active": "on",
+        "default_entry_lifetime": "", "drop_file_name": "",
+    }, _count("hotlists.hotlist", name="Forged list")),
+    ForgedAdd("hotlists.hotlistentry", "owner_clerk", "hotlist", lambda w: {
+        "hotlist": w.pk("hotlist", "partner"), "plate": "9FRG123", "plate_state": "CA", "reason": "stolen_vehicle",
+        "case_number": "", "description": "", "expires_at_0": "", "expires_at_1": "", "vehicle_year": "",
+        "vehicle_make": "", "vehicle_model": "", "vehicle_color": "",
+    }, _count("hotlists.hotlistentry", plate="9FRG123")),
+    ForgedAdd("sharing.mou", "owner_clerk", "owner", lambda w: {
+        "owner": w.agencies["partner"].pk, "partner": w.agencies["unrelated"].pk, "scope_search": "on",
+        "effective_on": _today(), "expires_on": _today(365), "owner_signatory": "A", "partner_signatory": "B",
+        "partner_certified_purposes": "on", "justification": "Forged.",
+    }, _count("sharing.mou", justification="Forged.")),
+    ForgedAdd("transparency.usagepolicy", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "effective_on": "", "authorized_purposes": "Forged.",
+    }, _count("transparency.usagepolicy", authorized_purposes="Forged.")),
+    ForgedAdd("transparency.publishedreport", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "period_kind": "year",
+        "period_start": timezone.localdate().replace(year=timezone.localdate().year - 1, month=1, day=1).isoformat(),
+        "period_end": "", "note": "Forged.",
+    }, _count("transparency.publishedreport", note="Forged.")),
+    ForgedAdd("reads.searchaudit", "owner_auditor", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "period_start": _today(-3), "period_end": _today(-2), "sample_size": "1",
+    }, _count("reads.searchaudit", period_start=timezone.localdate() - dt.timedelta(days=3))),
+    ForgedAdd("agencies.apitoken", "owner_admin", "user", lambda w: {
+        "user": w.users["partner_investigator"].pk, "name": "Forged", "purpose": "api",
+        "expires_at_0": _today(30), "expires_at_1": "12:00:00",
+    }, _count("agencies.apitoken", name="Forged")),
+    ForgedAdd("agencies.trainingrecord", "owner_admin", "user", lambda w: {
+        "user": w.users["partner_investigator"].pk, "course": "Forged", "completed_on": _today(),
+        "expires_on": _today(365),
+    }, _count("agencies.trainingrecord", course="Forged")),
+    ForgedAdd("agencies.user", "owner_admin", "membership.agency", _user_add,
+              _count("agencies.user", username="forged-person")),
+]  # fmt: skip
