@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from agencies.choices import AgencyKind
 from agencies.models import Agency
 from hotlists.models import Alert, Hotlist
+from reads.access_log import checkpoints_published
 from reads.audits import latest_closed_audit
 from reads.choices import AccessAction, CameraKind, Purpose
 from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
@@ -265,6 +266,9 @@ def transparency_figures(
         "sharing": _sharing(agency, period_end),
         "purges": _purges(agency, start, end),
         "audit": latest_audit_summary(agency),
+        # The access log's signed checkpoints (one log for the whole system): a report freezes those of the day it
+        # is published, so the council holds copies the database cannot change (docs/audit.md).
+        "access_log_checkpoints": checkpoints_published(),
         "policy_version": policy.version if policy else None,
         "policy_published_at": policy.published_at.isoformat() if policy else None,
         "last_report_published_at": last_report.isoformat() if last_report else None,
