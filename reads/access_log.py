@@ -259,13 +259,23 @@ class VerifyResult:
     checkpoints: int = 0
     problems: list[str] = field(default_factory=list)
     first_broken: AccessLogEntry | None = None
+    rows_before_break: int = 0
 
     @property
     def intact(self) -> bool:
         return not self.problems
 
 
-def access_log_verify(
+def access_log_verify(*, batch_size: int = 5000) -> tuple[int, AccessLogEntry | None]:
+    """The chain alone: (rows verified before the first broken row, that row or None). `access_log_check` also
+    checks the checkpoints and lists every problem; this is kept for callers that only ask "where does it break"."""
+    result = access_log_check(batch_size=batch_size)
+    if result.first_broken is None:
+        return result.rows, None
+    return result.rows_before_break, result.first_broken
+
+
+def access_log_check(
     *, extra_checkpoints: Iterable[AccessLogCheckpoint] = (), source: str = "file", batch_size: int = 5000
 ) -> VerifyResult:
     """Walk the chain from the first row, checking each row's MAC and link, then check every checkpoint (those in
@@ -294,7 +304,8 @@ def access_log_verify(
             problem = None
         if problem:
             result.problems.append(problem)
-            result.first_broken = result.first_broken or entry
+            if result.first_broken is None:
+                result.first_broken, result.rows_before_break = entry, result.rows
         else:
             result.rows += 1
         prev_hash, prev_id, last_id, walked = entry.row_hash, entry.pk, entry.pk, walked + 1

@@ -250,12 +250,33 @@ def camera_move(*, camera: Camera, location: Point | None, heading: int | None, 
     return camera
 
 
+# The advisory lock that serializes hold placement with the purge (any constant, distinct from the log's chain lock).
+_HOLD_PURGE_LOCK_KEY = 1_798_905_500
+
+
+def _hold_purge_lock(*, shared: bool) -> None:
+    """Take the transaction-level advisory lock that orders holds and the purge, before either touches a read.
+
+    Holds share it (they do not exclude each other); each day's purge transaction takes it alone, for the second or
+    so that day's delete lasts. Without it a hold committed after the purge had read the held ids, and the purge
+    deleted a read its active hold names. With it, whichever comes second sees what the first committed: the purge
+    sees the hold, or the hold finds the read gone and is refused. One key rather than one per day: a hold knows
+    its read ids, not their days, and taking it before the first read is looked up means a hold never holds a
+    partition's lock while waiting for the purge, which could otherwise deadlock with the purge's DROP TABLE.
+    """
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [_HOLD_PURGE_LOCK_KEY])
+
+
 @transaction.atomic
 def hold_place(*, user, agency: Agency, case_number: str, reason: str, read_ids: Sequence[int]) -> EvidenceHold:
     """Keep reads of the user's own agency past retention for a case. The owner's retention governs its reads, so
-    a partner asks the owner agency to hold them."""
+    a partner asks the owner agency to hold them. Serialized with the purge (_hold_purge_lock), so a read the purge
+    removes meanwhile is refused rather than held in name only."""
     if not read_ids:
         raise ValidationError(HOLD_NO_READS)
+    _hold_purge_lock(shared=True)
     found = dict(Read.objects.filter(owner_agency=agency, id__in=set(read_ids)).values_list("id", "captured_at"))
     missing = sorted(set(read_ids) - set(found))
     if missing:
@@ -348,6 +369,7 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
         table = connection.ops.quote_name(name)  # a name read from pg_class, not caller input
         local_day, midnights, first_day = _local_day_number(day_start, day_end)
         with transaction.atomic(), connection.cursor() as cursor:
+            _hold_purge_lock(shared=False)  # holds wait for this day's removal, or it waits for them (hold_place)
             held_reads = _held_reads(day_start, day_end)
             held = list(held_reads)
             cursor.execute(

@@ -24,8 +24,8 @@ from agencies.choices import Role
 from reads.access_log import (
     CHECKPOINT_FILE_INVALID,
     _content,
+    access_log_check,
     access_log_checkpoint_write,
-    access_log_verify,
     checkpoint_public,
 )
 from reads.models import AccessLogCheckpoint, AccessLogEntry
@@ -260,7 +260,7 @@ def test_checkpoints_appear_on_the_portal_its_json_and_in_reports(log_access, ag
         body = client.get(f"/transparency/{agency.slug}/reports/{report.pk}/{suffix}").content.decode()
         assert checkpoint.mac in body, suffix
     # A checkpoint in a report verifies: the council's copy is a checkpoint file too.
-    assert access_log_verify(extra_checkpoints=[]).intact
+    assert access_log_check(extra_checkpoints=[]).intact
 
 
 def test_rows_under_the_old_plain_chain_are_verified_then_rechained_by_the_migration(log_access):
@@ -281,11 +281,11 @@ def test_rows_under_the_old_plain_chain_are_verified_then_rechained_by_the_migra
         )
         prev = row_hash
     _as_dba(*statements)
-    assert not access_log_verify().intact
+    assert not access_log_check().intact
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     migration.rechain(apps, SimpleNamespace(connection=connection))
-    result = access_log_verify()
+    result = access_log_check()
     assert result.intact, result.problems
     assert (result.rows, result.checkpoints) == (3, 1)
     assert set(AccessLogEntry.objects.values_list("key_id", flat=True)) == {settings.AUDIT_LOG_KEY_ID}

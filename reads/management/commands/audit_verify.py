@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reads.access_log import access_log_verify, checkpoints_from_json
+from reads.access_log import access_log_check, checkpoints_from_json
 
 CHAIN_INTACT = "{count} rows verified, chain intact."
 CHECKPOINTS_HOLD = "{count} checkpoints hold."
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 extra += checkpoints_from_json(json.loads(Path(name).read_text()))
             except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
                 raise CommandError(CHECKPOINT_FILE_UNREADABLE.format(path=name, error=exc)) from exc
-        result = access_log_verify(extra_checkpoints=extra, source="file" if extra else "database")
+        result = access_log_check(extra_checkpoints=extra, source="file" if extra else "database")
         if not result.intact:
             shown = result.problems[:MAX_PROBLEMS_SHOWN]
             if len(result.problems) > len(shown):
