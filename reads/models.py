@@ -270,6 +270,10 @@ class PurgeRun(models.Model):
     removed_by_agency = models.JSONField(default=dict, help_text="{agency id: reads removed}")
     partitions_dropped = models.JSONField(default=list)
     kept_for_holds = models.BigIntegerField(default=0)
+    files_removed = models.BigIntegerField(default=0, help_text="Images, plate crops and uploads removed.")
+    alerts_removed = models.BigIntegerField(default=0)
+    uploads_removed = models.BigIntegerField(default=0, help_text="Uploaded photos none of whose reads remain.")
+    plates_removed = models.BigIntegerField(default=0, help_text="Plate-index entries no read names any more.")
 
     objects = PurgeRunQuerySet.as_manager()
 

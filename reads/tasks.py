@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .access_log import access_log_checkpoint_write
 from .partitions import partitions_analyze_recent, partitions_ensure_ahead
+from .retention import files_sweep_orphans
 from .services import read_purge_expired
 
 
@@ -22,3 +23,8 @@ def purge_expired_reads() -> int:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def access_log_checkpoint() -> int:
     return access_log_checkpoint_write().pk
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def sweep_orphan_files() -> int:
+    return files_sweep_orphans()

@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from agencies.choices import AgencyKind
 from agencies.models import Agency
 from hotlists.models import Alert, Hotlist
+from hotlists.retention import purged_alert_counts
 from reads.access_log import checkpoints_published
 from reads.audits import latest_closed_audit
 from reads.choices import AccessAction, CameraKind, Purpose
@@ -194,7 +195,9 @@ def transparency_figures(
         .exclude(agency_id=agency.pk)
         .count()
     )
+    # Alerts the retention purge removed still count (hotlists.PurgedAlertCount), as purged reads do.
     hits = Alert.objects.filter(agency_id=agency.pk, created_at__gte=start, created_at__lt=end).count()
+    hits += purged_alert_counts(agency.pk, period_start, period_end)
     cameras = dict(
         Camera.objects.filter(agency_id=agency.pk, is_active=True)
         .values_list("kind")

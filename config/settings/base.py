@@ -202,6 +202,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "reads-ensure-partitions": {"task": "reads.tasks.ensure_partitions", "schedule": crontab(minute=5)},
     "reads-purge-expired": {"task": "reads.tasks.purge_expired_reads", "schedule": crontab(hour=3, minute=15)},
+    "reads-sweep-orphan-files": {"task": "reads.tasks.sweep_orphan_files", "schedule": crontab(hour=4, minute=15)},
     "reads-access-log-checkpoint": {
         "task": "reads.tasks.access_log_checkpoint",
         "schedule": crontab(hour=0, minute=5),

@@ -8,15 +8,23 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api import AlprViewSet, validation_error
+from reads.api.serializers import EvidenceHoldSerializer
 
 from ..choices import ImportOutcome
 from ..filtersets import AlertFilterSet, HotlistEntryFilterSet
 from ..models import Alert, Hotlist, HotlistEntry, HotlistImport
 from ..selectors import FEED_WAIT_MAX_S, FeedCursorError, alert_feed
-from ..services import alert_transition, hotlist_entry_create, hotlist_entry_delete, hotlist_import
+from ..services import (
+    alert_hold_place,
+    alert_transition,
+    hotlist_entry_create,
+    hotlist_entry_delete,
+    hotlist_import,
+)
 from .serializers import (
     AlertDetailSerializer,
     AlertFeedSerializer,
+    AlertHoldSerializer,
     AlertSerializer,
     AlertTransitionSerializer,
     HotlistEntryCreateSerializer,
@@ -118,6 +126,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet
         "retrieve": ("hotlists.view_alert",),
         "feed": ("hotlists.view_alert",),
         "transition": ("hotlists.transition_alert",),
+        "hold": ("hotlists.view_alert", "reads.add_evidencehold"),
     }
 
     def get_queryset(self):
@@ -143,6 +152,20 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet
             raise validation_error(exc) from exc
         alert = Alert.objects.prefetch_related("events__actor").get(pk=alert.pk)
         return Response(AlertDetailSerializer(alert).data)
+
+    @extend_schema(request=AlertHoldSerializer, responses={201: EvidenceHoldSerializer})
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        """Place the alert under an evidence hold for a case: it and its image outlive the alert retention until
+        the hold is released (POST /api/v1/holds/{id}/release/)."""
+        alert = self.get_object()
+        body = AlertHoldSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            hold = alert_hold_place(user=request.user, agency=alert.agency, alert_ids=[alert.pk], **body.validated_data)
+        except DjangoValidationError as exc:
+            raise validation_error(exc) from exc
+        return Response({**EvidenceHoldSerializer(hold).data, "alerts": [alert.pk]}, status=201)
 
     @extend_schema(
         parameters=[

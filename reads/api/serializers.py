@@ -167,6 +167,7 @@ class PurgeRunSerializer(serializers.ModelSerializer):
         model = PurgeRun
         fields = [
             "id", "started_at", "finished_at", "duration_ms", "removed_total", "removed_by_agency",
-            "partitions_dropped", "kept_for_holds",
+            "partitions_dropped", "kept_for_holds", "files_removed", "alerts_removed", "uploads_removed",
+            "plates_removed",
         ]  # fmt: skip
         read_only_fields = fields

@@ -110,3 +110,34 @@ def test_a_hold_placed_while_the_purge_removes_its_read_is_refused(old_read, inv
     assert HOLD_READS_NOT_FOUND.format(ids=old_read.pk) in str(errors[0])
     assert not Read.objects.filter(pk=old_read.pk).exists()
     assert not EvidenceHoldItem.objects.filter(hold__released_at__isnull=True).exists()
+
+
+def test_the_plate_index_prune_never_removes_a_plate_an_ingest_is_committing(camera, store_reads):
+    """A plate indexed earlier whose reads are all gone is a prune candidate; an ingest of the same plate is in
+    flight (its read inserted, its plate upserted, not committed). The prune must wait for it and keep the plate."""
+    from reads.models import Plate
+    from reads.plates import canonical_key
+
+    Plate.objects.create(plate="6PRUNE1", canonical=canonical_key("6PRUNE1"))
+    upserted, release = threading.Event(), threading.Event()
+    real_match = services._match
+
+    def pause_before_commit(stored):
+        upserted.set()
+        assert release.wait(WAIT_S)
+        return real_match(stored)
+
+    errors: list = []
+    pruned: list = []
+    with mock.patch.object(services, "_match", side_effect=pause_before_commit):
+        ingester = _in_thread(lambda: store_reads(camera, ["6PRUNE1"]), errors)
+        assert upserted.wait(WAIT_S)
+        pruner = _in_thread(lambda: pruned.append(services._plates_prune({"6PRUNE1"})), errors)
+        time.sleep(1.0)
+        release.set()
+        ingester.join(WAIT_S)
+        pruner.join(WAIT_S)
+    assert not errors, errors
+    assert pruned == [0]
+    assert Read.objects.filter(plate="6PRUNE1").exists()
+    assert Plate.objects.filter(plate="6PRUNE1").exists()  # wildcard search still finds the read
