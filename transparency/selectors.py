@@ -32,7 +32,7 @@ from hotlists.models import Alert, Hotlist
 from hotlists.retention import purged_alert_counts
 from reads.access_log import checkpoints_published
 from reads.audits import latest_closed_audit
-from reads.choices import AccessAction, CameraKind, Purpose
+from reads.choices import STATED_PURPOSES, AccessAction, CameraKind
 from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
 from sharing.models import SCOPE_FIELDS, SCOPE_LABELS
 from sharing.selectors import sharing_overview
@@ -263,7 +263,7 @@ def transparency_figures(
         "partner_searches": partner_searches,
         "searches_by_purpose": [
             {"purpose": purpose, "label": label, "count": by_purpose.get(purpose, 0)}
-            for purpose, label in Purpose.choices
+            for purpose, label in STATED_PURPOSES
         ],
         "daily": days,
         "sharing": _sharing(agency, period_end),

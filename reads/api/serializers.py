@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import Purpose
+from ..choices import STATED_PURPOSES
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..search import Near, SearchCriteria
 
@@ -9,7 +9,7 @@ from ..search import Near, SearchCriteria
 class PurposeSerializer(serializers.Serializer):
     """Purpose and case number: asked of every search, image view and export. Checked by reads.purpose."""
 
-    purpose = serializers.ChoiceField(choices=Purpose.choices, required=False, allow_blank=True)
+    purpose = serializers.ChoiceField(choices=STATED_PURPOSES, required=False, allow_blank=True)
     purpose_detail = serializers.CharField(required=False, allow_blank=True, max_length=500)
     case_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
 

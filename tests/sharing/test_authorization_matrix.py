@@ -52,7 +52,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.roles import ROLE_PERMISSIONS, STAFF_ROLES
-from hotlists.models import AlertEvent, HotlistEntry, HotlistImport
+from hotlists.models import AlertEvent, AlertHoldItem, HotlistEntry, HotlistImport
 from reads.models import AccessLogEntry, EvidenceHold, Read, SearchAudit, SearchAuditSample
 from recognition.models import RecognitionJob
 from sharing.models import MOU
@@ -664,6 +664,14 @@ API_ROWS = [
         args=lambda w: [w.pk("alert", "owner/owner")],
         body=lambda w: {"to_status": "acknowledged"},
         writes=_count(AlertEvent),
+    ),
+    Row(
+        "alert-hold",
+        "post",
+        everyone(403, owner_investigator=201, **only(INVESTIGATORS - {"owner_investigator"}, 404), anonymous=401),
+        args=lambda w: [w.pk("alert", "owner/owner")],
+        body=lambda w: {"case_number": "MATRIX-HOLD", "reason": "Evidence of a stolen car"},
+        writes=_count(AlertHoldItem),
     ),
     # -- recognition: an agency's own jobs, never shared; uploads only to its own cameras
     Row(
