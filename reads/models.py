@@ -274,6 +274,9 @@ class PurgeRun(models.Model):
     alerts_removed = models.BigIntegerField(default=0)
     uploads_removed = models.BigIntegerField(default=0, help_text="Uploaded photos none of whose reads remain.")
     plates_removed = models.BigIntegerField(default=0, help_text="Plate-index entries no read names any more.")
+    timings_ms = models.JSONField(
+        default=dict, help_text="Milliseconds per phase: rows, files, plates, and each app's (hotlists, recognition)."
+    )
 
     objects = PurgeRunQuerySet.as_manager()
 

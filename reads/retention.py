@@ -15,8 +15,10 @@ Hooks add what they removed to `ctx.counts` ("alerts", "files", "uploads"), whic
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -25,6 +27,15 @@ class PurgeContext:
     now: dt.datetime
     retention: dict[int, int]  # agency id -> retention days of its reads
     counts: Counter = field(default_factory=Counter)
+    timings: Counter = field(default_factory=Counter)  # phase -> milliseconds, kept in the purge record
+
+    @contextmanager
+    def timed(self, phase: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase] += (time.perf_counter() - started) * 1000
 
 
 _before: list[Callable[[PurgeContext], None]] = []
@@ -53,12 +64,14 @@ def orphan_references_register(prefix: str, referenced: Callable[[list[str]], se
 
 def run_before(ctx: PurgeContext) -> None:
     for hook in _before:
-        hook(ctx)
+        with ctx.timed(hook.__module__.split(".")[0]):
+            hook(ctx)
 
 
 def run_after(ctx: PurgeContext) -> None:
     for hook in _after:
-        hook(ctx)
+        with ctx.timed(hook.__module__.split(".")[0]):
+            hook(ctx)
 
 
 def files_needed(folder: str) -> set[str]:

@@ -430,8 +430,9 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
             by_day = [(aid, first_day + dt.timedelta(days=n), count) for aid, n, count in cursor.fetchall()]
             held_files = _held_files(held, day_start, day_end) if held else {}
             if not held and day_end <= now - dt.timedelta(days=longest):
-                cursor.execute(f"SELECT DISTINCT plate FROM {table}")  # noqa: S608
-                plates.update(row[0] for row in cursor.fetchall())
+                with ctx.timed("plates"):
+                    cursor.execute(f"SELECT DISTINCT plate FROM {table}")  # noqa: S608
+                    plates.update(row[0] for row in cursor.fetchall())
                 cursor.execute(f"DROP TABLE {table}")
                 forget_partition(day)
                 dropped.append(name)
@@ -448,11 +449,12 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
                     # The whole day is past this agency's retention: everything of it goes but its held reads,
                     # so the counts per local day are the ones just taken less the held reads (ingest refuses
                     # reads past retention, so nothing is added meanwhile). No RETURNING: 40 % faster.
-                    cursor.execute(
-                        f"SELECT DISTINCT plate FROM {table} WHERE owner_agency_id = %s AND id <> ALL(%s)",  # noqa: S608
-                        [aid, held],
-                    )
-                    plates.update(row[0] for row in cursor.fetchall())
+                    with ctx.timed("plates"):
+                        cursor.execute(
+                            f"SELECT DISTINCT plate FROM {table} WHERE owner_agency_id = %s AND id <> ALL(%s)",  # noqa: S608
+                            [aid, held],
+                        )
+                        plates.update(row[0] for row in cursor.fetchall())
                     cursor.execute(
                         f"DELETE FROM {table} WHERE owner_agency_id = %s AND id <> ALL(%s)",  # noqa: S608
                         [aid, held],
@@ -478,14 +480,16 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
                     removed[str(aid)] = removed.get(str(aid), 0) + count
             kept += len(held)
         # Committed: the rows are gone, so their files go (never before: a rolled-back purge keeps its files).
-        for aid in whole_folders:
-            folder = day_folder(aid, day)
-            keep = held_files.get(aid, set()) | retention_hooks.files_needed(folder)
-            ctx.counts["files"] += folder_clear(folder, keep=keep)
-        for aid, paths in loose_files.items():
-            keep = held_files.get(aid, set()) | retention_hooks.files_needed(day_folder(aid, day))
-            ctx.counts["files"] += files_delete(paths, keep=keep)
-    ctx.counts["plates"] += _plates_prune(plates)
+        with ctx.timed("files"):
+            for aid in whole_folders:
+                folder = day_folder(aid, day)
+                keep = held_files.get(aid, set()) | retention_hooks.files_needed(folder)
+                ctx.counts["files"] += folder_clear(folder, keep=keep)
+            for aid, paths in loose_files.items():
+                keep = held_files.get(aid, set()) | retention_hooks.files_needed(day_folder(aid, day))
+                ctx.counts["files"] += files_delete(paths, keep=keep)
+    with ctx.timed("plates"):
+        ctx.counts["plates"] += _plates_prune(plates)
     retention_hooks.run_after(ctx)
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
@@ -497,5 +501,7 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
     run.alerts_removed = ctx.counts["alerts"]
     run.uploads_removed = ctx.counts["uploads"]
     run.plates_removed = ctx.counts["plates"]
+    total = (time.monotonic() - started) * 1000
+    run.timings_ms = {"rows": round(total - sum(ctx.timings.values())), **{k: round(v) for k, v in ctx.timings.items()}}
     run.save()
     return run

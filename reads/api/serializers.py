@@ -168,6 +168,6 @@ class PurgeRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "started_at", "finished_at", "duration_ms", "removed_total", "removed_by_agency",
             "partitions_dropped", "kept_for_holds", "files_removed", "alerts_removed", "uploads_removed",
-            "plates_removed",
+            "plates_removed", "timings_ms",
         ]  # fmt: skip
         read_only_fields = fields

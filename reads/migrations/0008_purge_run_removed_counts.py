@@ -30,4 +30,9 @@ class Migration(migrations.Migration):
             name='uploads_removed',
             field=models.BigIntegerField(default=0, help_text='Uploaded photos none of whose reads remain.'),
         ),
+        migrations.AddField(
+            model_name='purgerun',
+            name='timings_ms',
+            field=models.JSONField(default=dict, help_text="Milliseconds per phase: rows, files, plates, and each app's (hotlists, recognition)."),
+        ),
     ]
