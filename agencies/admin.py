@@ -36,7 +36,7 @@ class AgencyAdmin(RestrictedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "slug", "ori", "kind", "state", "is_active"]}),
-        ("Retention", {"fields": ["retention_days"]}),
+        ("Retention", {"fields": ["retention_days", "alert_retention_days"]}),
         (
             "Public comment (Civil Code §1798.90.55(a))",
             {

@@ -66,6 +66,16 @@ class Agency(models.Model):
         ],
         help_text="Reads older than this are purged unless held for a case.",
     )
+    alert_retention_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(settings.ALPR_RETENTION_DAYS_MIN),
+            MaxValueValidator(settings.ALPR_RETENTION_DAYS_MAX),
+        ],
+        help_text="Hotlist alerts older than this (by their latest read) are purged with their image unless held. "
+        "Blank: the same as reads.",
+    )
     public_comment_meeting_on = models.DateField(
         null=True,
         blank=True,
@@ -96,6 +106,11 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def alert_retention(self) -> int:
+        """Days alerts are kept: the agency's own figure, or its reads' retention."""
+        return self.alert_retention_days or self.retention_days
 
     def clean(self) -> None:
         if self.ori:

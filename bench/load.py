@@ -100,11 +100,15 @@ def _free_port() -> int:
 
 
 def start_server(args, port: int) -> subprocess.Popen:
+    from config.audit_keys import ensure_key_file
+
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The development key file (config/audit_keys.py), so that rows the server logs verify under local settings.
+        "AUDIT_LOG_KEY_FILE": ensure_key_file(ROOT / "var" / "audit-log.keys"),
         "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; every other production setting stays
         "THROTTLE_SEARCH": "1000000/min",
         "THROTTLE_INGEST": "1000000/min",

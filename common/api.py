@@ -14,6 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from agencies.access import NO_AGENCY, access_of, alpr_access_refusal
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
+from common.client import client_address  # noqa: F401 - re-exported: views log the address the sign-in sees
 from common.inputs import BODY_TOO_LARGE, BadInput
 from common.outage import MESSAGES, RETRY_AFTER_SECONDS, unavailable_service
 
@@ -95,11 +96,6 @@ def validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
         return exceptions.ValidationError(exc.message_dict)
     return exceptions.ValidationError({"non_field_errors": exc.messages})
-
-
-def client_address(request) -> str | None:
-    """The caller's address as the WSGI server reports it (behind a proxy, configure the proxy to set it)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def exception_handler(exc, context):

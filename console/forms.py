@@ -13,7 +13,7 @@ from agencies.access import Scope, agencies_visible_to
 from agencies.models import Agency
 from hotlists.choices import AlertStatus
 from hotlists.models import Hotlist
-from reads.choices import Purpose
+from reads.choices import STATED_PURPOSES
 from reads.models import Camera
 from reads.purpose import PurposeStatement, purpose_validate
 from reads.search import Near, SearchCriteria
@@ -46,7 +46,7 @@ class PurposeFormMixin(forms.Form):
     The fields are optional to Django so that `purpose_validate` (the API's rule) says what is missing."""
 
     purpose = forms.ChoiceField(
-        label="Purpose", choices=[("", "Choose the purpose of this search"), *Purpose.choices], required=False
+        label="Purpose", choices=[("", "Choose the purpose of this search"), *STATED_PURPOSES], required=False
     )
     case_number = forms.CharField(
         label="Case or incident number", max_length=64, required=False, widget=forms.TextInput(attrs={"size": 20})

@@ -8,8 +8,11 @@ from django.utils.html import format_html
 
 from agencies.access import CHANGE, restrict
 from common.admin import RestrictedAdmin, RestrictedTabularInline
+from common.client import client_address
+from reads.choices import Channel
 from reads.plates import PlateError, normalize_plate
 
+from .alert_access import alert_access_log
 from .choices import ImportFormat, ImportOutcome
 from .models import (
     Alert,
@@ -181,8 +184,44 @@ class AlertEventInline(RestrictedTabularInline):
         return False
 
 
+class AlertAccessLoggedAdmin(RestrictedAdmin):
+    """An admin whose pages show alerts' read data: each changelist page (with its search and filters) and each
+    change page writes an access-log row of the alerts it shows (hotlists.alert_access)."""
+
+    def alerts_of(self, objects) -> list[Alert]:
+        return list(objects)
+
+    def _log(self, request, objects, view: str) -> None:
+        criteria = {
+            "search": request.GET.get("q", ""),
+            "filters": {key: value for key, value in request.GET.items() if key not in ("q", "p", "o")},
+        }
+        alert_access_log(
+            user=request.user,
+            alerts=self.alerts_of(objects),
+            channel=Channel.ADMIN,
+            view=view,
+            client_address=client_address(request),
+            criteria=criteria,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            self._log(request, changelist.result_list, f"admin:{self.opts.model_name}-changelist")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if original is not None:
+            self._log(request, [original], f"admin:{self.opts.model_name}-change")
+        return response
+
+
 @admin.register(Alert)
-class AlertAdmin(RestrictedAdmin):
+class AlertAdmin(AlertAccessLoggedAdmin):
     """Read-only here: alerts are worked through the API / console so that every step is an AlertEvent."""
 
     list_display = ["created_at", "plate", "list_name", "match_kind", "status", "read_count", "historical"]
@@ -212,7 +251,14 @@ class NotificationSubscriptionAdmin(RestrictedAdmin):
 
 
 @admin.register(NotificationOutbox)
-class NotificationOutboxAdmin(RestrictedAdmin):
+class NotificationOutboxAdmin(AlertAccessLoggedAdmin):
+    """The notifications' payloads carry their alert's plate, time and camera: viewing them is logged as an alert."""
+
+    list_select_related = ["alert", "subscription"]
+
+    def alerts_of(self, objects) -> list[Alert]:
+        return list({row.alert_id: row.alert for row in objects}.values())
+
     list_display = ["created_at", "alert", "subscription", "status", "attempts", "next_attempt_at", "last_error"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in NotificationOutbox._meta.fields]

@@ -223,6 +223,35 @@ class Alert(models.Model):
         return f"{self.plate} on {self.list_name} ({self.get_status_display()})"
 
 
+class AlertHoldItem(models.Model):
+    """An alert kept under an evidence hold (reads.EvidenceHold): it and its image outlive the alert retention until
+    the hold is released. Placed by hotlists.services.alert_hold_place."""
+
+    hold = models.ForeignKey("reads.EvidenceHold", on_delete=models.CASCADE, related_name="alert_items")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="hold_items")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hold", "alert"], name="alert_hold_item_unique_alert")]
+
+    def __str__(self) -> str:
+        return f"alert {self.alert_id} in {self.hold}"
+
+
+class PurgedAlertCount(models.Model):
+    """How many of an agency's alerts raised on one local day the retention purge has removed, so that the
+    transparency figures (hotlist hits) keep counting them. A count per day, nothing identifying."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", help_text="The hotlist's.")
+    day = models.DateField()
+    alerts = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="hotlists_purgedalertcount_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.alerts} alerts purged"
+
+
 class AlertEvent(models.Model):
     """One step of an alert's disposition: who moved it from what to what, when, and why."""
 

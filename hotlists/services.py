@@ -13,11 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from reads.models import EvidenceHold
 from reads.plates import PlateError, canonical_key, normalize_plate
+from reads.services import hold_purge_lock
 
 from .choices import ALERT_TRANSITIONS, AlertStatus, Category, ImportFormat, ImportOutcome
 from .matching import match_historical
-from .models import Alert, AlertEvent, Hotlist, HotlistEntry, HotlistImport
+from .models import Alert, AlertEvent, AlertHoldItem, Hotlist, HotlistEntry, HotlistImport
 from .parsers import ImportFileError, ParsedEntry, ParsedFile, parse_clew, parse_csv, parse_ncic
 from .rules import PROHIBITED_REASON, normalize_state, states_immigration_purpose
 
@@ -33,6 +35,8 @@ ALERT_CONFIRM_NEEDS_VERIFICATION = (
     "Confirming a hit requires recording both that the plate was visually verified against the read's image and "
     "that the hit was checked against the state (CLETS) or NCIC database."
 )
+HOLD_NO_ALERTS = "Name at least one alert to hold."
+HOLD_ALERTS_NOT_FOUND = "These alerts are not your agency's or do not exist: {ids}."
 ALERT_REASON_REQUIRED = "Marking an alert {target} requires a reason."
 _REASON_REQUIRED = frozenset({AlertStatus.MISREAD, AlertStatus.CLEARED})
 
@@ -381,3 +385,23 @@ def alert_transition(
     alert.updated_at = event.at
     alert.save(update_fields=["status", "plate_verified", "database_checked", "disposition_note", "updated_at"])
     return alert
+
+
+@transaction.atomic
+def alert_hold_place(*, user, agency, case_number: str, reason: str, alert_ids: Iterable[int]) -> EvidenceHold:
+    """Keep alerts of the user's agency (and their images) past the alert retention for a case, in an evidence hold
+    like a read's (released the same way). Serialized with the purge like hold_place, so an alert the purge removed
+    meanwhile is refused rather than held in name only."""
+    alert_ids = set(alert_ids)
+    if not alert_ids:
+        raise ValidationError(HOLD_NO_ALERTS)
+    hold_purge_lock(shared=True)
+    found = set(Alert.objects.filter(agency=agency, id__in=alert_ids).values_list("id", flat=True))
+    missing = sorted(alert_ids - found)
+    if missing:
+        raise ValidationError(HOLD_ALERTS_NOT_FOUND.format(ids=", ".join(map(str, missing))))
+    hold = EvidenceHold(agency=agency, case_number=case_number, reason=reason, created_by=user)
+    hold.full_clean()
+    hold.save()
+    AlertHoldItem.objects.bulk_create([AlertHoldItem(hold=hold, alert_id=alert_id) for alert_id in sorted(found)])
+    return hold

@@ -7,3 +7,7 @@ class ReadsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lookups  # noqa: F401 - registers the __like lookup
+        from .files import READS_ROOT
+        from .retention import orphan_references_register, reads_referencing
+
+        orphan_references_register(READS_ROOT, reads_referencing)

@@ -33,6 +33,13 @@ class Purpose(models.TextChoices):
     ALERT_VERIFICATION = "alert_verification", "Hotlist alert verification"
     PROSECUTION = "prosecution", "Court, prosecution or discovery request"
     OTHER = "other", "Other (describe)"
+    # Recorded by the system, never stated by a user: every view of a hotlist alert's read data (§1798.90.52).
+    HOTLIST_ALERT = "hotlist_alert", "Hotlist alert"
+
+
+# What a user may state for a search, an image view or an export: every purpose but those the system records.
+SYSTEM_PURPOSES = frozenset({Purpose.HOTLIST_ALERT})
+STATED_PURPOSES = [(value, label) for value, label in Purpose.choices if value not in SYSTEM_PURPOSES]
 
 
 class AccessAction(models.TextChoices):
@@ -40,6 +47,7 @@ class AccessAction(models.TextChoices):
     IMAGE_VIEW = "image_view", "Image view"
     EXPORT = "export", "Export"
     TIMELINE = "timeline", "Vehicle timeline"
+    ALERT_VIEW = "alert_view", "Hotlist alert view"
 
 
 class Channel(models.TextChoices):

@@ -162,8 +162,9 @@ class Plate(models.Model):
 
 class AccessLogEntry(models.Model):
     """One access of ALPR information (Civil Code §1798.90.52). Append-only: a database trigger refuses UPDATE and
-    DELETE. Each row carries a SHA-256 over its content and the previous row's hash, so a change made with the
-    trigger disabled still shows (manage.py audit_verify)."""
+    DELETE. Each row carries an HMAC-SHA-256, under a key the database does not hold, over its content and the
+    previous row's MAC, so a change made with the trigger disabled still shows, even when the chain after it is
+    recomputed (manage.py audit_verify; reads.access_log)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -181,6 +182,7 @@ class AccessLogEntry(models.Model):
     client_address = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     row_hash = models.CharField(max_length=64, editable=False, unique=True)
+    key_id = models.CharField(max_length=32, editable=False, help_text="The MAC key row_hash was computed under.")
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -192,6 +194,27 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} ({self.purpose})"
+
+
+class AccessLogCheckpoint(models.Model):
+    """A signed statement of the access log's state: its head (last row's MAC), row count and last row id at a
+    time, MACed under the log's key. Written daily and on demand (reads.access_log.access_log_checkpoint_write),
+    published on the transparency portal and in every published report, so that copies the database cannot
+    change show rows cut off the end of the log. Append-only, like the log (database trigger)."""
+
+    at = models.DateTimeField(default=timezone.now)
+    row_count = models.BigIntegerField()
+    last_entry_id = models.BigIntegerField(help_text="0 when the log was empty.")
+    head_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32)
+    mac = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "access log checkpoint"
+
+    def __str__(self) -> str:
+        return f"Checkpoint {self.at:%Y-%m-%d %H:%M}: {self.row_count} rows"
 
 
 class EvidenceHold(models.Model):
@@ -247,6 +270,13 @@ class PurgeRun(models.Model):
     removed_by_agency = models.JSONField(default=dict, help_text="{agency id: reads removed}")
     partitions_dropped = models.JSONField(default=list)
     kept_for_holds = models.BigIntegerField(default=0)
+    files_removed = models.BigIntegerField(default=0, help_text="Images, plate crops and uploads removed.")
+    alerts_removed = models.BigIntegerField(default=0)
+    uploads_removed = models.BigIntegerField(default=0, help_text="Uploaded photos none of whose reads remain.")
+    plates_removed = models.BigIntegerField(default=0, help_text="Plate-index entries no read names any more.")
+    timings_ms = models.JSONField(
+        default=dict, help_text="Milliseconds per phase: rows, files, plates, and each app's (hotlists, recognition)."
+    )
 
     objects = PurgeRunQuerySet.as_manager()
 

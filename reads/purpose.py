@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from common.prohibited import IMMIGRATION_ENFORCEMENT_REFUSED, mentions_immigration_enforcement
 
-from .choices import Purpose
+from .choices import SYSTEM_PURPOSES, Purpose
 
 PURPOSE_REQUIRED = "State the purpose of this access, chosen from the agency's authorized purposes."
 CASE_NUMBER_REQUIRED = "Give the case or incident number this access is for."
@@ -29,7 +29,7 @@ def purpose_validate(*, purpose: str | None, case_number: str | None, detail: st
     purpose = (purpose or "").strip()
     case_number = (case_number or "").strip()
     detail = (detail or "").strip()
-    if purpose not in Purpose.values:
+    if purpose not in Purpose.values or purpose in SYSTEM_PURPOSES:
         errors["purpose"] = [PURPOSE_REQUIRED]
     if not case_number:
         errors["case_number"] = [CASE_NUMBER_REQUIRED]

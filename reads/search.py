@@ -160,8 +160,12 @@ def read_search(
     results = list(qs[offset : offset + limit])
     if offset == 0 and len(results) < limit:
         count = len(results)
+        oldest = min((read.captured_at for read in results), default=None)
     else:
         count = qs.order_by()[: COUNT_CAP + 1].count()
+        # The age of the oldest read the search reached, not of this page's (State Auditor 2019-118: retention is
+        # justified by how old the searched data actually is). The last row of the search, by the same index.
+        oldest = qs.order_by("captured_at", "id").values_list("captured_at", flat=True).first()
     entry = access_log_write(
         user=user,
         agency=access_of(user).agency,
@@ -172,7 +176,7 @@ def read_search(
         case_number=statement.case_number,
         query=criteria.as_log(),
         result_count=min(count, COUNT_CAP),
-        oldest_result_at=min((read.captured_at for read in results), default=None),
+        oldest_result_at=oldest,
         agencies_searched=searched,
         client_address=client_address,
     )

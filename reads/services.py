@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
 from collections import Counter
@@ -12,13 +11,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency
 
+from . import retention as retention_hooks
+from .files import day_folder, files_delete, folder_clear, read_file_store
 from .models import Camera, CameraMove, EvidenceHold, EvidenceHoldItem, PurgeRun, Read
 from .partitions import forget_partition, partitions_ensure, partitions_existing, utc_day
 from .plates import canonical_key
@@ -91,10 +90,13 @@ FROM (SELECT id FROM reads_camera WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP
 WHERE c.id = s.id
 """
 
+# DO UPDATE ... WHERE false writes nothing but locks a plate already indexed until the batch commits, so that the
+# plate-index prune (_plates_prune) cannot remove it between this insert and the commit of its read. Plates are
+# sorted by the caller, so concurrent batches lock them in one order.
 _INSERT_PLATES = """
 INSERT INTO reads_plate (plate, canonical)
 SELECT * FROM unnest(%s::text[], %s::text[])
-ON CONFLICT (plate) DO NOTHING
+ON CONFLICT (plate) DO UPDATE SET canonical = EXCLUDED.canonical WHERE false
 """
 
 
@@ -102,15 +104,6 @@ def _camera_infos(agency: Agency) -> dict[int, CameraInfo]:
     return {
         row[0]: CameraInfo(*row) for row in Camera.objects.filter(agency=agency).values_list("id", "kind", "is_active")
     }
-
-
-def _store_file(agency: Agency, captured_at: dt.datetime, source_id: str, suffix: str, data: bytes) -> str:
-    # Paths come from a hash, never from caller text, so no caller can name a path.
-    digest = hashlib.sha256(f"{agency.pk}:{source_id}".encode()).hexdigest()[:32]
-    path = f"reads/{agency.pk}/{captured_at:%Y/%m/%d}/{digest}-{suffix}.jpg"
-    if default_storage.exists(path):
-        default_storage.delete(path)
-    return default_storage.save(path, ContentFile(data))
 
 
 def read_ingest(
@@ -141,10 +134,20 @@ def read_ingest(
         raise IngestValidationError(errors)
     for read in reads:
         if images and read.source_id in images:
-            read.image = _store_file(agency, read.captured_at, read.source_id, "rear", images[read.source_id])
+            read.image = read_file_store(
+                agency_id=agency.pk,
+                captured_at=read.captured_at,
+                source_id=read.source_id,
+                suffix="rear",
+                data=images[read.source_id],
+            )
         if plate_crops and read.source_id in plate_crops:
-            read.plate_crop = _store_file(
-                agency, read.captured_at, read.source_id, "plate", plate_crops[read.source_id]
+            read.plate_crop = read_file_store(
+                agency_id=agency.pk,
+                captured_at=read.captured_at,
+                source_id=read.source_id,
+                suffix="plate",
+                data=plate_crops[read.source_id],
             )
     days = {utc_day(read.captured_at) for read in reads}
     # Partition DDL runs before the ingest transaction, so that a long batch never holds its locks.
@@ -250,12 +253,33 @@ def camera_move(*, camera: Camera, location: Point | None, heading: int | None, 
     return camera
 
 
+# The advisory lock that serializes hold placement with the purge (any constant, distinct from the log's chain lock).
+_HOLD_PURGE_LOCK_KEY = 1_798_905_500
+
+
+def hold_purge_lock(*, shared: bool) -> None:
+    """Take the transaction-level advisory lock that orders holds and the purge, before either touches a read.
+
+    Holds share it (they do not exclude each other); each day's purge transaction takes it alone, for the second or
+    so that day's delete lasts. Without it a hold committed after the purge had read the held ids, and the purge
+    deleted a read its active hold names. With it, whichever comes second sees what the first committed: the purge
+    sees the hold, or the hold finds the read gone and is refused. One key rather than one per day: a hold knows
+    its read ids, not their days, and taking it before the first read is looked up means a hold never holds a
+    partition's lock while waiting for the purge, which could otherwise deadlock with the purge's DROP TABLE.
+    """
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [_HOLD_PURGE_LOCK_KEY])
+
+
 @transaction.atomic
 def hold_place(*, user, agency: Agency, case_number: str, reason: str, read_ids: Sequence[int]) -> EvidenceHold:
     """Keep reads of the user's own agency past retention for a case. The owner's retention governs its reads, so
-    a partner asks the owner agency to hold them."""
+    a partner asks the owner agency to hold them. Serialized with the purge (hold_purge_lock), so a read the purge
+    removes meanwhile is refused rather than held in name only."""
     if not read_ids:
         raise ValidationError(HOLD_NO_READS)
+    hold_purge_lock(shared=True)
     found = dict(Read.objects.filter(owner_agency=agency, id__in=set(read_ids)).values_list("id", "captured_at"))
     missing = sorted(set(read_ids) - set(found))
     if missing:
@@ -321,22 +345,68 @@ def _local_day_number(day_start: dt.datetime, day_end: dt.datetime) -> tuple[str
     return " + ".join(["(captured_at >= %s)::int"] * len(midnights)) or "0", midnights, first
 
 
+def _held_files(held: list[int], day_start: dt.datetime, day_end: dt.datetime) -> dict[int, set[str]]:
+    """{owner agency id: image and crop paths} of the held reads of one day: their files stay with them."""
+    files: dict[int, set[str]] = {}
+    rows = Read.objects.filter(id__in=held, captured_at__gte=day_start, captured_at__lt=day_end).values_list(
+        "owner_agency_id", "image", "plate_crop"
+    )
+    for agency_id, image, crop in rows:
+        files.setdefault(agency_id, set()).update({image, crop} - {""})
+    return files
+
+
+_PLATES_PRUNE_CHUNK = 1000
+
+
+def _plates_prune(plates: set[str]) -> int:
+    """Remove from the plate index the plates that no read names any more; returns how many went.
+
+    Race with ingest closed by row locks (docs/law.md): the candidates are locked first (FOR UPDATE, in plate order,
+    as ingest locks them), then deleted by a later statement only if no read names them. That statement's snapshot
+    is taken after the locks are held, so it sees the read of any ingest that upserted the plate before (its lock
+    was held until it committed); an ingest that comes after waits for this transaction and re-inserts the plate.
+    """
+    removed = 0
+    ordered = sorted(plates)
+    for start in range(0, len(ordered), _PLATES_PRUNE_CHUNK):
+        chunk = ordered[start : start + _PLATES_PRUNE_CHUNK]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT plate FROM reads_plate WHERE plate = ANY(%s) ORDER BY plate FOR UPDATE", [chunk])
+            locked = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "DELETE FROM reads_plate p WHERE p.plate = ANY(%s) "
+                "AND NOT EXISTS (SELECT 1 FROM reads_read r WHERE r.plate = p.plate)",
+                [locked],
+            )
+            removed += cursor.rowcount
+    return removed
+
+
 def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
-    """Remove reads past their owner agency's retention, never held ones, and record the run.
+    """Remove reads past their owner agency's retention, never held ones, with every trace of them, and record the
+    run.
 
     A day partition past every agency's retention and holding no held read is dropped whole: its cost does not
     depend on the table's size. Otherwise expired rows of that day are deleted per agency (cost in proportion to
-    what is removed). The access log is another table and is never touched. In the same transaction as each
-    removal, the reads removed are counted per owner agency and local day (PurgedReadCount), so that the
-    transparency figures keep counting them.
+    what is removed). Once each day's removal has committed, its files go: a whole agency-day folder at once
+    (reads.files), less the files of held reads and those other apps still show. Before the reads, alerts past the
+    agency's alert retention go (hotlists, through reads.retention's hooks); after them, uploads with no read left
+    (recognition) and plate-index entries no read names. The access log is another table and is never touched. In
+    the same transaction as each removal, the reads removed are counted per owner agency and local day
+    (PurgedReadCount), so that the transparency figures keep counting them. Serialized with hold placement
+    (hold_purge_lock).
     """
     started = time.monotonic()
     now = now or timezone.now()
     run = PurgeRun.objects.create(started_at=now)
     retention = dict(Agency.objects.values_list("id", "retention_days"))
+    ctx = retention_hooks.PurgeContext(now=now, retention=retention)
+    retention_hooks.run_before(ctx)
     longest = max(retention.values(), default=30)
     removed: dict[str, int] = {}
     dropped: list[str] = []
+    plates: set[str] = set()
     kept = 0
     for name, day in partitions_existing():
         day_start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
@@ -347,7 +417,10 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
             continue
         table = connection.ops.quote_name(name)  # a name read from pg_class, not caller input
         local_day, midnights, first_day = _local_day_number(day_start, day_end)
+        whole_folders: list[int] = []  # agencies whose every unheld read of the day went: their folder is cleared
+        loose_files: dict[int, list[str]] = {}  # files of reads removed from a day partly kept, per agency
         with transaction.atomic(), connection.cursor() as cursor:
+            hold_purge_lock(shared=False)  # holds wait for this day's removal, or it waits for them (hold_place)
             held_reads = _held_reads(day_start, day_end)
             held = list(held_reads)
             cursor.execute(
@@ -355,14 +428,19 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
                 midnights,
             )
             by_day = [(aid, first_day + dt.timedelta(days=n), count) for aid, n, count in cursor.fetchall()]
+            held_files = _held_files(held, day_start, day_end) if held else {}
             if not held and day_end <= now - dt.timedelta(days=longest):
+                with ctx.timed("plates"):
+                    cursor.execute(f"SELECT DISTINCT plate FROM {table}")  # noqa: S608
+                    plates.update(row[0] for row in cursor.fetchall())
                 cursor.execute(f"DROP TABLE {table}")
                 forget_partition(day)
                 dropped.append(name)
                 _purged_count_add(cursor, by_day)
                 for aid, _, count in by_day:
                     removed[str(aid)] = removed.get(str(aid), 0) + count
-                continue
+                whole_folders = sorted({aid for aid, _, _ in by_day})
+                due = {}
             present = {aid for aid, _, _ in by_day}
             for aid, cutoff in due.items():
                 if aid not in present:
@@ -371,6 +449,12 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
                     # The whole day is past this agency's retention: everything of it goes but its held reads,
                     # so the counts per local day are the ones just taken less the held reads (ingest refuses
                     # reads past retention, so nothing is added meanwhile). No RETURNING: 40 % faster.
+                    with ctx.timed("plates"):
+                        cursor.execute(
+                            f"SELECT DISTINCT plate FROM {table} WHERE owner_agency_id = %s AND id <> ALL(%s)",  # noqa: S608
+                            [aid, held],
+                        )
+                        plates.update(row[0] for row in cursor.fetchall())
                     cursor.execute(
                         f"DELETE FROM {table} WHERE owner_agency_id = %s AND id <> ALL(%s)",  # noqa: S608
                         [aid, held],
@@ -378,23 +462,46 @@ def read_purge_expired(*, now: dt.datetime | None = None) -> PurgeRun:
                     kept_by_day = Counter(local for owner, local in held_reads.values() if owner == aid)
                     gone = [(a, local, n - kept_by_day[local]) for a, local, n in by_day if a == aid]
                     gone = [row for row in gone if row[2] > 0]
-                else:  # the retention boundary falls inside this day: count what the DELETE returns
+                    whole_folders.append(aid)
+                else:  # the retention boundary falls inside this day: what the DELETE returns is what went
                     cursor.execute(
-                        f"WITH gone AS (DELETE FROM {table} WHERE owner_agency_id = %s AND captured_at < %s "  # noqa: S608
-                        f"AND id <> ALL(%s) RETURNING {local_day} AS n) SELECT n, count(*) FROM gone GROUP BY 1",
+                        f"DELETE FROM {table} WHERE owner_agency_id = %s AND captured_at < %s "  # noqa: S608
+                        f"AND id <> ALL(%s) RETURNING {local_day}, plate, image, plate_crop",
                         [aid, cutoff, held, *midnights],
                     )
-                    gone = [(aid, first_day + dt.timedelta(days=n), count) for n, count in cursor.fetchall()]
+                    rows = cursor.fetchall()
+                    counted = Counter(n for n, _, _, _ in rows)
+                    gone = [(aid, first_day + dt.timedelta(days=n), count) for n, count in sorted(counted.items())]
+                    plates.update(plate for _, plate, _, _ in rows)
+                    loose_files[aid] = [path for _, _, image, crop in rows for path in (image, crop) if path]
                 _purged_count_add(cursor, gone)
                 count = sum(n for _, _, n in gone)
                 if count:
                     removed[str(aid)] = removed.get(str(aid), 0) + count
             kept += len(held)
+        # Committed: the rows are gone, so their files go (never before: a rolled-back purge keeps its files).
+        with ctx.timed("files"):
+            for aid in whole_folders:
+                folder = day_folder(aid, day)
+                keep = held_files.get(aid, set()) | retention_hooks.files_needed(folder)
+                ctx.counts["files"] += folder_clear(folder, keep=keep)
+            for aid, paths in loose_files.items():
+                keep = held_files.get(aid, set()) | retention_hooks.files_needed(day_folder(aid, day))
+                ctx.counts["files"] += files_delete(paths, keep=keep)
+    with ctx.timed("plates"):
+        ctx.counts["plates"] += _plates_prune(plates)
+    retention_hooks.run_after(ctx)
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.removed_by_agency = removed
     run.removed_total = sum(removed.values())
     run.partitions_dropped = dropped
     run.kept_for_holds = kept
+    run.files_removed = ctx.counts["files"]
+    run.alerts_removed = ctx.counts["alerts"]
+    run.uploads_removed = ctx.counts["uploads"]
+    run.plates_removed = ctx.counts["plates"]
+    total = (time.monotonic() - started) * 1000
+    run.timings_ms = {"rows": round(total - sum(ctx.timings.values())), **{k: round(v) for k, v in ctx.timings.items()}}
     run.save()
     return run

@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
+from .access_log import access_log_checkpoint_write
 from .partitions import partitions_analyze_recent, partitions_ensure_ahead
+from .retention import files_sweep_orphans
 from .services import read_purge_expired
 
 
@@ -16,3 +18,13 @@ def ensure_partitions() -> list[str]:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def purge_expired_reads() -> int:
     return read_purge_expired().pk
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def access_log_checkpoint() -> int:
+    return access_log_checkpoint_write().pk
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def sweep_orphan_files() -> int:
+    return files_sweep_orphans()

@@ -117,5 +117,17 @@ def report_pdf(report: PublishedReport) -> bytes:
         [row["date"], f"{row['reads']:,}", f"{row['searches']:,}"] for row in figures["daily"]
     ]
     story += [Paragraph("Figures per day", styles["Heading2"]), _table(daily, [2.5 * inch, 1.75 * inch, 1.75 * inch])]
+    checkpoints = figures.get("access_log_checkpoints") or []
+    story.append(Paragraph("Access log checkpoints", styles["Heading2"]))
+    for cp in checkpoints:
+        story.append(
+            Paragraph(
+                f"{cp['at']}: {cp['row_count']:,} entries, last entry {cp['last_entry_id']}, head {cp['head_hash']}, "
+                f"key {cp['key_id']}, signature {cp['mac']}",
+                styles["Code"],
+            )
+        )
+    if not checkpoints:
+        story.append(Paragraph("None written when the report was published.", styles["Normal"]))
     doc.build(story)
     return buffer.getvalue()

@@ -71,4 +71,13 @@ def figures_rows(figures: dict) -> list[tuple[str, str, object]]:
         for agency in figures["sharing"]["private_entities_sharing_in"]
     ]
     rows += [("per day", row["date"], f"reads {row['reads']}; searches {row['searches']}") for row in figures["daily"]]
+    rows += [
+        (
+            "access log checkpoint",
+            cp["at"],
+            f"entries {cp['row_count']}; last entry {cp['last_entry_id']}; head {cp['head_hash']}; "
+            f"key {cp['key_id']}; mac {cp['mac']}",
+        )
+        for cp in figures.get("access_log_checkpoints") or []
+    ]
     return rows

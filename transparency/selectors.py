@@ -29,8 +29,10 @@ from redis.exceptions import RedisError
 from agencies.choices import AgencyKind
 from agencies.models import Agency
 from hotlists.models import Alert, Hotlist
+from hotlists.retention import purged_alert_counts
+from reads.access_log import checkpoints_published
 from reads.audits import latest_closed_audit
-from reads.choices import AccessAction, CameraKind, Purpose
+from reads.choices import STATED_PURPOSES, AccessAction, CameraKind
 from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
 from sharing.models import SCOPE_FIELDS, SCOPE_LABELS
 from sharing.selectors import sharing_overview
@@ -193,7 +195,9 @@ def transparency_figures(
         .exclude(agency_id=agency.pk)
         .count()
     )
+    # Alerts the retention purge removed still count (hotlists.PurgedAlertCount), as purged reads do.
     hits = Alert.objects.filter(agency_id=agency.pk, created_at__gte=start, created_at__lt=end).count()
+    hits += purged_alert_counts(agency.pk, period_start, period_end)
     cameras = dict(
         Camera.objects.filter(agency_id=agency.pk, is_active=True)
         .values_list("kind")
@@ -259,12 +263,15 @@ def transparency_figures(
         "partner_searches": partner_searches,
         "searches_by_purpose": [
             {"purpose": purpose, "label": label, "count": by_purpose.get(purpose, 0)}
-            for purpose, label in Purpose.choices
+            for purpose, label in STATED_PURPOSES
         ],
         "daily": days,
         "sharing": _sharing(agency, period_end),
         "purges": _purges(agency, start, end),
         "audit": latest_audit_summary(agency),
+        # The access log's signed checkpoints (one log for the whole system): a report freezes those of the day it
+        # is published, so the council holds copies the database cannot change (docs/audit.md).
+        "access_log_checkpoints": checkpoints_published(),
         "policy_version": policy.version if policy else None,
         "policy_published_at": policy.published_at.isoformat() if policy else None,
         "last_report_published_at": last_report.isoformat() if last_report else None,

@@ -11,12 +11,12 @@ login, Django admin and any API login. Failures are counted by the `user_login_f
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from rest_framework.throttling import BaseThrottle
+
+from common.client import client_address  # the one definition, shared with the access log
 
 LOCKED_OUT = "Too many failed sign-in attempts. Sign-in is locked for ten minutes; try again later."
 
@@ -27,21 +27,6 @@ def _max_failures() -> int:
 
 def _lockout_seconds() -> int:
     return settings.ALPR_SIGNIN_LOCKOUT_SECONDS
-
-
-def client_address(request) -> str | None:
-    """The client's address, the same way the API throttles see it (REST_FRAMEWORK NUM_PROXIES).
-
-    NUM_PROXIES is 0 unless the deployment says how many proxies it trusts, so a client cannot pick its own
-    address with an X-Forwarded-For header and escape the per-address count.
-    """
-    if request is None:
-        return None
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(ident))
-    except ValueError:
-        return None
 
 
 def _key(kind: str, subject: str) -> str:

@@ -111,8 +111,11 @@ def main() -> None:
 
         connection.close()
 
+        from config.audit_keys import ensure_key_file
+
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
                "DJANGO_SECRET_KEY": secrets.token_urlsafe(48), "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+               "AUDIT_LOG_KEY_FILE": ensure_key_file(ROOT / "var" / "audit-log.keys"),
                "DJANGO_SECURE_SSL_REDIRECT": "false", "THROTTLE_INGEST": "1000000/min",
                "CACHE_URL": "redis://localhost:6379/8", "CELERY_BROKER_URL": "redis://localhost:6379/9",
                "LOG_LEVEL": "WARNING"}  # fmt: skip

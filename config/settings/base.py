@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config.audit_keys import load_audit_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -222,6 +224,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "reads-ensure-partitions": {"task": "reads.tasks.ensure_partitions", "schedule": crontab(minute=5)},
     "reads-purge-expired": {"task": "reads.tasks.purge_expired_reads", "schedule": crontab(hour=3, minute=15)},
+    "reads-sweep-orphan-files": {"task": "reads.tasks.sweep_orphan_files", "schedule": crontab(hour=4, minute=15)},
+    "reads-access-log-checkpoint": {
+        "task": "reads.tasks.access_log_checkpoint",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "recognition-requeue-stale": {"task": "recognition.tasks.requeue_stale_jobs", "schedule": 300.0},
     "sharing-expire-mous": {"task": "sharing.tasks.expire_mous", "schedule": crontab(hour=0, minute=10)},
     "hotlists-dispatch-notifications": {
@@ -260,6 +267,13 @@ ALPR_RETENTION_DAYS_MAX = 730
 ALPR_INGEST_BATCH_MAX = 1000
 ALPR_SEARCH_RADIUS_MAX_M = 50_000
 ALPR_CAMERA_OFFLINE_AFTER_S = env.int("ALPR_CAMERA_OFFLINE_AFTER_S", default=300)
+
+# The access log's MAC keys (config/audit_keys.py; rotation: docs/audit.md). From the environment or a key file,
+# never the database. Each environment's settings decide what happens without one: production refuses to start.
+AUDIT_LOG_KEYS = load_audit_keys(
+    keys_text=env("AUDIT_LOG_KEYS", default=""), key_file=env("AUDIT_LOG_KEY_FILE", default="")
+)
+AUDIT_LOG_KEY_ID = env("AUDIT_LOG_KEY_ID", default="")
 
 LOGGING = {
     "version": 1,

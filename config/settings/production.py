@@ -1,11 +1,15 @@
 """Production settings: secrets from the environment with no defaults, HTTPS only."""
 
+from config.audit_keys import current_key_id
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import AUDIT_LOG_KEYS, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# No key, no start: refuses with a message saying how to give one (AUDIT_LOG_KEYS or AUDIT_LOG_KEY_FILE).
+AUDIT_LOG_KEY_ID = current_key_id(AUDIT_LOG_KEYS, env("AUDIT_LOG_KEY_ID", default=""))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

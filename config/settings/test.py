@@ -3,6 +3,10 @@
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, env
 
+# A fixed key, so that test runs are reproducible; the second one lets tests rotate keys.
+AUDIT_LOG_KEYS = {"test-1": bytes.fromhex("11" * 32), "test-2": bytes.fromhex("22" * 32)}
+AUDIT_LOG_KEY_ID = "test-1"
+
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 
 from agencies.access import membership_of
 from common.api import client_address
+from hotlists.alert_access import alert_access_log
 from hotlists.choices import ALERT_TRANSITIONS, OPEN_ALERT_STATUSES, AlertStatus
 from hotlists.models import Alert
 from hotlists.selectors import FeedCursorError, alert_feed
@@ -64,6 +65,7 @@ def alert_list(request):
     _, cursor = alert_feed(user=request.user, cursor=None, wait_s=0)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     hotlist = form.cleaned_data.get("hotlist") if form.is_valid() else None
+    _log_shown(request, alerts, "console:alerts", {"status": status, "hotlist": hotlist.pk if hotlist else None})
     context = {
         "form": form,
         "rows": [AlertRow(alert=alert, is_high=is_high_priority(alert)) for alert in alerts],
@@ -74,6 +76,18 @@ def alert_list(request):
         "live_hotlist": hotlist.pk if hotlist else "",
     }
     return render(request, "console/alerts.html", context)
+
+
+def _log_shown(request, alerts, view: str, criteria: dict | None = None) -> None:
+    """A page or answer showing alerts is an access of ALPR data (hotlists.alert_access): purpose "hotlist alert"."""
+    alert_access_log(
+        user=request.user,
+        alerts=alerts,
+        channel=Channel.WEB,
+        view=view,
+        client_address=client_address(request),
+        criteria=criteria,
+    )
 
 
 def _feed_item(alert: Alert) -> dict:
@@ -117,6 +131,7 @@ def alert_feed_json(request):
         alerts, cursor = alert_feed(user=request.user, cursor=request.GET.get("since"), wait_s=0)
     except FeedCursorError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
+    _log_shown(request, alerts, "console:alert-feed")  # new alerts only: the statuses show no read data
     statuses = Alert.objects.visible_to(request.user).filter(pk__in=shown).values_list("pk", "status")
     return JsonResponse(
         {
@@ -194,6 +209,7 @@ def alert_detail(request, alert_id: int):
                 return redirect("console:alert-detail", alert_id=alert.pk)
     if alert.image:
         _log_alert_image(request, alert)
+    _log_shown(request, [alert], "console:alert-detail")
     context = {
         "alert": alert,
         "is_high": is_high_priority(alert),
@@ -210,4 +226,6 @@ def alert_image(request, alert_id: int):
     alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=alert_id)
     if alert.pk not in request.session.get(ALERT_IMAGES_SESSION_KEY, []):
         raise Http404("Open the alert's page first.")
-    return stored_image_response(alert.image)
+    response = stored_image_response(alert.image)
+    _log_shown(request, [alert], "console:alert-image")
+    return response

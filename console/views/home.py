@@ -1,6 +1,9 @@
 from django.shortcuts import render
 
 from agencies.access import membership_of
+from common.api import client_address
+from hotlists.alert_access import alert_access_log
+from reads.choices import Channel
 
 from ..access import console_view
 from ..selectors import home_summary
@@ -9,5 +12,14 @@ from ..selectors import home_summary
 @console_view()
 def home(request):
     """After sign-in: the agency's open alerts, the user's recent searches, and camera health."""
-    context = {"summary": home_summary(user=request.user), "membership": membership_of(request.user)}
+    summary = home_summary(user=request.user)
+    # The open alerts shown are an access of ALPR data (hotlists.alert_access), like the alerts page.
+    alert_access_log(
+        user=request.user,
+        alerts=[row.alert for row in summary.open_alerts or []],
+        channel=Channel.WEB,
+        view="console:home",
+        client_address=client_address(request),
+    )
+    context = {"summary": summary, "membership": membership_of(request.user)}
     return render(request, "console/home.html", context)

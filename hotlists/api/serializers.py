@@ -190,3 +190,8 @@ class AlertTransitionSerializer(serializers.Serializer):
 class AlertFeedSerializer(serializers.Serializer):
     alerts = AlertSerializer(many=True)
     cursor = serializers.CharField()
+
+
+class AlertHoldSerializer(serializers.Serializer):
+    case_number = serializers.CharField(max_length=64)
+    reason = serializers.CharField(max_length=500)

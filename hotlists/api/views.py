@@ -6,17 +6,27 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from common.api import AlprViewSet, validation_error
+from common.api import AlprViewSet, client_address, validation_error
 from common.parsers import FormParser, MultiPartParser
+from reads.api.serializers import EvidenceHoldSerializer
+from reads.choices import Channel
 
+from ..alert_access import alert_access_log
 from ..choices import ImportOutcome
 from ..filtersets import AlertFilterSet, HotlistEntryFilterSet
 from ..models import Alert, Hotlist, HotlistEntry, HotlistImport
 from ..selectors import FEED_WAIT_MAX_S, FeedCursorError, alert_feed
-from ..services import alert_transition, hotlist_entry_create, hotlist_entry_delete, hotlist_import
+from ..services import (
+    alert_hold_place,
+    alert_transition,
+    hotlist_entry_create,
+    hotlist_entry_delete,
+    hotlist_import,
+)
 from .serializers import (
     AlertDetailSerializer,
     AlertFeedSerializer,
+    AlertHoldSerializer,
     AlertSerializer,
     AlertTransitionSerializer,
     HotlistEntryCreateSerializer,
@@ -118,6 +128,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet
         "retrieve": ("hotlists.view_alert",),
         "feed": ("hotlists.view_alert",),
         "transition": ("hotlists.transition_alert",),
+        "hold": ("hotlists.view_alert", "reads.add_evidencehold"),
     }
 
     def get_queryset(self):
@@ -128,6 +139,30 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet
 
     def get_serializer_class(self):
         return AlertDetailSerializer if self.action in ("retrieve", "transition") else AlertSerializer
+
+    def _log_shown(self, alerts, view: str, criteria: dict | None = None) -> None:
+        """Every answer that shows alerts is an access of ALPR data (hotlists.alert_access)."""
+        alert_access_log(
+            user=self.request.user,
+            alerts=alerts,
+            channel=Channel.API,
+            view=view,
+            client_address=client_address(self.request),
+            criteria=criteria,
+        )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        alerts = list(page if page is not None else queryset)
+        self._log_shown(alerts, "api:alert-list", {"filters": request.query_params.dict()})
+        data = self.get_serializer(alerts, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        alert = self.get_object()
+        self._log_shown([alert], "api:alert-detail")
+        return Response(self.get_serializer(alert).data)
 
     @extend_schema(request=AlertTransitionSerializer, responses={200: AlertDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -142,7 +177,22 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet
         except DjangoValidationError as exc:
             raise validation_error(exc) from exc
         alert = Alert.objects.prefetch_related("events__actor").get(pk=alert.pk)
+        self._log_shown([alert], "api:alert-transition")
         return Response(AlertDetailSerializer(alert).data)
+
+    @extend_schema(request=AlertHoldSerializer, responses={201: EvidenceHoldSerializer})
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        """Place the alert under an evidence hold for a case: it and its image outlive the alert retention until
+        the hold is released (POST /api/v1/holds/{id}/release/)."""
+        alert = self.get_object()
+        body = AlertHoldSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            hold = alert_hold_place(user=request.user, agency=alert.agency, alert_ids=[alert.pk], **body.validated_data)
+        except DjangoValidationError as exc:
+            raise validation_error(exc) from exc
+        return Response({**EvidenceHoldSerializer(hold).data, "alerts": [alert.pk]}, status=201)
 
     @extend_schema(
         parameters=[
@@ -162,4 +212,5 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet
             alerts, cursor = alert_feed(user=request.user, cursor=request.query_params.get("since"), wait_s=wait)
         except FeedCursorError as exc:
             raise ValidationError({"since": str(exc)}) from exc
+        self._log_shown(alerts, "api:alert-feed")
         return Response({"alerts": AlertSerializer(alerts, many=True).data, "cursor": cursor})

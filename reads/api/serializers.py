@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from common.fields import FloatField
 
-from ..choices import Purpose
+from ..choices import STATED_PURPOSES
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..search import Near, SearchCriteria
 
@@ -13,7 +13,7 @@ SEARCH_PAGE_MAX = 10_000
 class PurposeSerializer(serializers.Serializer):
     """Purpose and case number: asked of every search, image view and export. Checked by reads.purpose."""
 
-    purpose = serializers.ChoiceField(choices=Purpose.choices, required=False, allow_blank=True)
+    purpose = serializers.ChoiceField(choices=STATED_PURPOSES, required=False, allow_blank=True)
     purpose_detail = serializers.CharField(required=False, allow_blank=True, max_length=500)
     case_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
@@ -173,6 +173,7 @@ class PurgeRunSerializer(serializers.ModelSerializer):
         model = PurgeRun
         fields = [
             "id", "started_at", "finished_at", "duration_ms", "removed_total", "removed_by_agency",
-            "partitions_dropped", "kept_for_holds",
+            "partitions_dropped", "kept_for_holds", "files_removed", "alerts_removed", "uploads_removed",
+            "plates_removed", "timings_ms",
         ]  # fmt: skip
         read_only_fields = fields

@@ -59,7 +59,7 @@ from rest_framework.test import APIClient
 from agencies.access import holding_of
 from agencies.roles import ROLE_PERMISSIONS, STAFF_ROLES
 from common.admin import RestrictedAdmin, RestrictedFormFieldsMixin, RestrictedInlineMixin
-from hotlists.models import AlertEvent, HotlistEntry, HotlistImport
+from hotlists.models import AlertEvent, AlertHoldItem, HotlistEntry, HotlistImport
 from reads.models import AccessLogEntry, Camera, EvidenceHold, Read, SearchAudit, SearchAuditSample
 from recognition.models import RecognitionJob
 from sharing.models import MOU
@@ -693,6 +693,14 @@ API_ROWS = [
         args=lambda w: [w.pk("alert", "owner/owner")],
         body=lambda w: {"to_status": "acknowledged"},
         writes=_count(AlertEvent),
+    ),
+    Row(
+        "alert-hold",
+        "post",
+        everyone(403, owner_investigator=201, **only(INVESTIGATORS - {"owner_investigator"}, 404), anonymous=401),
+        args=lambda w: [w.pk("alert", "owner/owner")],
+        body=lambda w: {"case_number": "MATRIX-HOLD", "reason": "Evidence of a stolen car"},
+        writes=_count(AlertHoldItem),
     ),
     # -- recognition: an agency's own jobs, never shared; uploads only to its own cameras
     Row(

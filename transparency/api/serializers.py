@@ -98,6 +98,18 @@ class AuditSerializer(serializers.Serializer):
     non_compliant = serializers.IntegerField()
 
 
+class CheckpointSerializer(serializers.Serializer):
+    """A signed checkpoint of the access log: save it, and `manage.py audit_verify --checkpoint FILE` checks the
+    log against it."""
+
+    at = serializers.CharField()
+    row_count = serializers.IntegerField()
+    last_entry_id = serializers.IntegerField()
+    head_hash = serializers.CharField()
+    key_id = serializers.CharField()
+    mac = serializers.CharField()
+
+
 class FiguresSerializer(serializers.Serializer):
     """transparency.selectors.transparency_figures, field by field."""
 
@@ -124,6 +136,9 @@ class FiguresSerializer(serializers.Serializer):
     sharing = SharingSerializer()
     purges = PurgesSerializer()
     audit = AuditSerializer(allow_null=True)
+    access_log_checkpoints = CheckpointSerializer(
+        many=True, required=False, help_text="The access log's newest signed checkpoints, newest first."
+    )
     policy_version = serializers.IntegerField(allow_null=True)
 
 
