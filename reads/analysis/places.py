@@ -24,6 +24,7 @@ PLACES_COUNT = "Give from {min} to {max} places; this request gives {n}."
 PLACE_NEEDS_WHERE = "Give each place either a point with a radius or the cameras chosen."
 PLACE_BOTH_WHERE = "Give each place a point with a radius or cameras, not both."
 CAMERAS_NOT_SEARCHABLE = "Camera {ids} is not a camera whose reads you may search."
+PLACE_PROBLEM = "Place {n}: {problem}"
 MIN_PLACES_RANGE = "min_places is from 1 to the number of places ({n})."
 PLATE_KIND_UNKNOWN = "plate_kind is one of: {choices}."
 
@@ -80,29 +81,26 @@ class PlacesCriteria:
         n = len(self.places)
         if not MIN_PLACES <= n <= MAX_PLACES:
             raise_if({"places": [PLACES_COUNT.format(min=MIN_PLACES, max=MAX_PLACES, n=n)]})
-        place_errors: list[dict] = []
-        asked = set()
+        problems: list[str] = []
+        asked: set[int] = set()
         for place in self.places:
-            problems: dict[str, list[str]] = {}
-            window = window_errors(place.start, place.end, agency=caller.agency)
-            if window:
-                problems["end" if place.start and place.end else "start"] = window
-            if place.near is None and not place.cameras:
-                problems["non_field_errors"] = [PLACE_NEEDS_WHERE]
-            elif place.near is not None and place.cameras:
-                problems["non_field_errors"] = [PLACE_BOTH_WHERE]
-            if place.near is not None and radius_errors(place.near.radius_m):
-                problems["radius_m"] = radius_errors(place.near.radius_m)
             asked |= set(place.cameras)
-            place_errors.append(problems)
         searchable = Camera.objects.filter(id__in=asked, agency_id__in=caller.agency_ids).values_list("id", flat=True)
-        refused = sorted(asked - set(searchable))
-        for place, problems in zip(self.places, place_errors, strict=True):
-            mine = [camera for camera in refused if camera in place.cameras]
-            if mine:
-                problems["cameras"] = [CAMERAS_NOT_SEARCHABLE.format(ids=", ".join(map(str, mine)))]
-        if any(place_errors):
-            errors["places"] = place_errors
+        refused = asked - set(searchable)
+        for number, place in enumerate(self.places, 1):
+            found = window_errors(place.start, place.end, agency=caller.agency)
+            if place.near is None and not place.cameras:
+                found.append(PLACE_NEEDS_WHERE)
+            elif place.near is not None and place.cameras:
+                found.append(PLACE_BOTH_WHERE)
+            if place.near is not None:
+                found += radius_errors(place.near.radius_m)
+            theirs = [camera for camera in place.cameras if camera in refused]
+            if theirs:
+                found.append(CAMERAS_NOT_SEARCHABLE.format(ids=", ".join(map(str, theirs))))
+            problems += [PLACE_PROBLEM.format(n=number, problem=problem) for problem in found]
+        if problems:
+            errors["places"] = problems
         if self.min_places is not None and not 1 <= self.min_places <= n:
             errors["min_places"] = [MIN_PLACES_RANGE.format(n=n)]
         if self.plate:
