@@ -104,3 +104,15 @@ def test_an_untrained_user_is_refused(make_user, client_for, world, analysis_bod
     response = client_for(user).post("/api/v1/analysis/convoy/", analysis_body(plate=TARGET), format="json")
     assert response.status_code == 403
     assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["ALERTS", "UNSHARED", "NV"])
+def test_a_target_read_the_caller_may_not_search_is_unknown(client_for, investigator, world, analysis_body, key):
+    from reads.analysis.convoy import TARGET_READ_UNKNOWN
+    from reads.models import Read
+
+    read = Read.objects.filter(owner_agency=world["owners"][key], plate=TARGET).first()
+    response = client_for(investigator).post("/api/v1/analysis/convoy/", analysis_body(read_id=read.pk), format="json")
+    assert response.status_code == 400
+    assert response.json()["read_id"] == [TARGET_READ_UNKNOWN.format(id=read.pk)]
+    assert not AccessLogEntry.objects.exists()
