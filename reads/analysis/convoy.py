@@ -37,7 +37,7 @@ EVIDENCE_PAIRS_MAX = 50
 _BRANCH = (
     "(SELECT %s::bigint AS target_id, r.id, r.plate, r.plate_state, r.camera_id, r.captured_at FROM reads_read r "
     "WHERE r.camera_id = %s AND r.captured_at >= %s AND r.captured_at <= %s AND r.owner_agency_id = ANY(%s) "
-    "AND r.plate <> %s AND r.plate <> '')"
+    "AND r.plate <> %s AND r.plate <> '' AND r.plate_kind <> 'none')"
 )
 _RANKED = """
 WITH pairs AS ({branches})

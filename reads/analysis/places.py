@@ -170,7 +170,8 @@ def _branch(caller: Caller, criteria: PlacesCriteria, index: int, place: Place):
         cameras=place.cameras,
         near=place.near,
     )
-    qs = search_queryset(user=caller.user, criteria=search).exclude(plate="")
+    # A read with no plate carries a placeholder text, which is no vehicle to follow from place to place.
+    qs = search_queryset(user=caller.user, criteria=search).exclude(plate="").exclude(plate_kind=PlateKind.NONE)
     if criteria.plate_kind:
         qs = qs.filter(plate_kind=criteria.plate_kind)
     qs = qs.annotate(place=Value(index, output_field=IntegerField())).order_by()

@@ -46,6 +46,9 @@ def convoy_scene(cameras, plant, base_time):
     # Twice, but at one camera on one day: not a convoy.
     plant(A, "5SAME05", day0 + 5 * S)
     plant(A, "5SAME05", day0 + dt.timedelta(hours=4) + 5 * S)
+    # Reads with no plate (a placeholder text) beside it twice at 2 cameras: no vehicle to name.
+    plant(A, "NOPLATE", day0 + 7 * S, plate_kind="none", plate_state="")
+    plant(B, "NOPLATE", day0 + dt.timedelta(minutes=10) + 7 * S, plate_kind="none", plate_state="")
     # Once only.
     plant(D, "4ONCE06", day1 + dt.timedelta(hours=2) + 3 * S)
     # Twice, 90 s away: outside the default ±60 s.
