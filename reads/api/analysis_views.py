@@ -167,18 +167,23 @@ class _Export:
     export = True
     required_perms = {"post": ("reads.search_read", "reads.export_read")}
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+
+_CSV = {(200, "text/csv"): OpenApiTypes.BINARY}
+
+
+class ConvoyExportView(_Export, ConvoyView):
+    @extend_schema(request=ConvoyRequestSerializer, responses=_CSV)
     def post(self, request):
         return AnalysisView.post(self, request)
 
 
-class ConvoyExportView(_Export, ConvoyView):
-    pass
-
-
 class PlacesExportView(_Export, PlacesView):
-    pass
+    @extend_schema(request=PlacesRequestSerializer, responses=_CSV)
+    def post(self, request):
+        return AnalysisView.post(self, request)
 
 
 class LocateExportView(_Export, LocateView):
-    pass
+    @extend_schema(request=LocateRequestSerializer, responses=_CSV)
+    def post(self, request):
+        return AnalysisView.post(self, request)

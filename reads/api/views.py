@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -124,7 +124,14 @@ class ReadSearchView(APIView):
     throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "search"
 
-    @extend_schema(request=SearchRequestSerializer, responses=SearchResponseSerializer)
+    @extend_schema(
+        request=SearchRequestSerializer,
+        responses=PolymorphicProxySerializer(
+            component_name="SearchAnswer",
+            serializers=[SearchResponseSerializer, VehicleGroupResponseSerializer],
+            resource_type_field_name=None,
+        ),
+    )
     def post(self, request):
         serializer = SearchRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
