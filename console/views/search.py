@@ -250,7 +250,9 @@ def read_detail(request, log_id: int, read_id: int):
         "read": read,
         "has_image": has_image,
         "is_partner": read.owner_agency_id != membership_of(request.user).agency_id,
-        "back_url": "console:timeline-result" if state.kind == Kind.TIMELINE else "console:results",
+        "back_url": {Kind.TIMELINE: "console:timeline-result", Kind.ANALYSIS: "console:analysis-result"}.get(
+            state.kind, "console:results"
+        ),
     }
     return render(request, "console/read_detail.html", context)
 
