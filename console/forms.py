@@ -13,7 +13,7 @@ from agencies.access import Scope, agencies_visible_to
 from agencies.models import Agency
 from hotlists.choices import AlertStatus
 from hotlists.models import Hotlist
-from reads.choices import Purpose
+from reads.choices import PlateKind, Purpose
 from reads.models import Camera
 from reads.purpose import PurposeStatement, purpose_validate
 from reads.search import Near, SearchCriteria
@@ -80,7 +80,12 @@ class SearchForm(PurposeFormMixin):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
     fuzzy = forms.BooleanField(
-        label="OCR-tolerant (also O/0, B/8, S/5 ... misreads)", required=False, help_text="Full plates only."
+        label="OCR-tolerant (also O/0, B/8, S/5 ... misreads)",
+        required=False,
+        help_text="With a pattern too: 7D? also finds 7O and 70.",
+    )
+    plate_kind = forms.ChoiceField(
+        label="Plate kind", required=False, choices=[("", "Any"), *PlateKind.choices], help_text="e.g. no plate, paper."
     )
     plate_state = forms.CharField(label="Plate state", max_length=2, required=False, help_text="Two letters, e.g. CA.")
     vehicle_make = forms.CharField(label="Make", max_length=40, required=False)
@@ -130,6 +135,7 @@ class SearchForm(PurposeFormMixin):
             plate=(data.get("plate") or "").strip(),
             fuzzy=bool(data.get("fuzzy")),
             plate_state=(data.get("plate_state") or "").strip().upper(),
+            plate_kind=data.get("plate_kind") or "",
             vehicle_make=(data.get("vehicle_make") or "").strip(),
             vehicle_model=(data.get("vehicle_model") or "").strip(),
             vehicle_type=(data.get("vehicle_type") or "").strip(),

@@ -184,3 +184,12 @@ def test_evidence_reads_can_be_held_for_the_case(client_for, investigator, convo
     assert response.status_code == 201, response.content
     hold = EvidenceHold.objects.get()
     assert sorted(item.read_id for item in hold.items.all()) == ids
+
+
+def test_query_count_does_not_grow_with_results(
+    client_for, investigator, convoy_scene, analysis_body, django_assert_max_num_queries
+):
+    # Scope and training (a few), the target's reads, one ranked statement, one evidence load, the log row.
+    with django_assert_max_num_queries(13):
+        response = client_for(investigator).post(URL, analysis_body(plate=TARGET, seconds=120), format="json")
+    assert len(response.json()["results"]) == 4

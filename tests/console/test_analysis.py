@@ -119,3 +119,13 @@ def test_bad_input_is_a_form_error_and_not_logged(investigator, signed_in, convo
     assert response.status_code == 400
     assert message in text(response)
     assert not AccessLogEntry.objects.exists()
+
+
+def test_the_search_form_takes_a_plate_kind(investigator, signed_in, camera, store_reads):
+    store_reads(camera, ["TMP8812"], plate_kind="paper")
+    store_reads(camera, ["7ABC123"])
+    client = signed_in(investigator)
+    log_id = run_search(client, plate_kind="paper")
+    assert AccessLogEntry.objects.get(pk=log_id).query["plate_kind"] == "paper"
+    page = text(client.get(f"/console/search/{log_id}/"))
+    assert "TMP8812" in page and "7ABC123" not in page
