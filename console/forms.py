@@ -84,6 +84,12 @@ class SearchForm(PurposeFormMixin):
         required=False,
         help_text="With a pattern too: 7D? also finds 7O and 70.",
     )
+    group_by_vehicle = forms.BooleanField(
+        label="Group by vehicle",
+        required=False,
+        help_text="One row per plate (reads, first and last seen); reads with no plate or a paper plate by "
+        "description and camera.",
+    )
     plate_kind = forms.ChoiceField(
         label="Plate kind", required=False, choices=[("", "Any"), *PlateKind.choices], help_text="e.g. no plate, paper."
     )

@@ -27,12 +27,15 @@ from reads.analysis.convoy import convoy_analyse
 from reads.analysis.exports import convoy_csv_rows, locate_csv_rows, places_csv_rows
 from reads.analysis.locate import WEEKDAYS, locate_analyse
 from reads.analysis.places import places_analyse
+from reads.analysis.vehicles import GROUP_BY_VEHICLE, vehicle_search_grouped
 from reads.api.analysis_serializers import (
     ConvoyResponseSerializer,
     LocateResponseSerializer,
     PlacesResponseSerializer,
 )
+from reads.api.serializers import VehicleGroupResponseSerializer
 from reads.choices import AccessAction, Channel
+from reads.purpose import PurposeStatement
 from reads.search import SearchCriteria
 
 from ..access import console_view, search_rate_check
@@ -54,6 +57,8 @@ SERVICES = {
     AnalysisKind.LOCATE: (locate_analyse, LocateResponseSerializer, locate_csv_rows),
 }
 _FORM_FIELDS = list(AnalysisForm.base_fields)
+VEHICLES = "vehicles"  # the search grouped by vehicle, shown on the analysis result page
+GROUPS_SHOWN = 200
 
 
 def _window(kind: str, criteria) -> tuple[dt.datetime, dt.datetime]:
@@ -148,7 +153,7 @@ def analysis_result(request, log_id: int):
         "answer": stored["answer"],
         "weekdays": WEEKDAYS,
         "map": timeline_map(reads),
-        "may_export": request.user.has_perm("reads.export_read"),
+        "may_export": stored["kind"] != VEHICLES and request.user.has_perm("reads.export_read"),
         "holdable": holdable,
         "held": held_read_ids(user=request.user, read_ids=[read.pk for read in holdable]) if holdable else set(),
         "hold_form": HoldForm(read_ids=state.read_ids, initial={"case_number": state.statement.case_number}),
@@ -181,3 +186,34 @@ def analysis_export(request, log_id: int):
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="alpr-{stored["kind"]}-{result.access_log_id}.csv"'
     return response
+
+
+def run_grouped_search(request, *, criteria: SearchCriteria, statement: PurposeStatement):
+    """The search form with 'group by vehicle': the grouped search (one access-log row, as a search), shown on the
+    analysis result page; each group's last read is openable from it."""
+    search_rate_check(request)
+    page = vehicle_search_grouped(
+        user=request.user,
+        criteria=criteria,
+        statement=statement,
+        channel=Channel.WEB,
+        client_address=client_address(request),
+        limit=GROUPS_SHOWN,
+    )
+    search_state_save(
+        request,
+        SearchState(
+            log_id=page.access_log_id,
+            kind=Kind.ANALYSIS,
+            statement=statement,
+            criteria=criteria,
+            read_ids=[group.last_read_id for group in page.results],
+            count=page.count,
+            count_capped=page.count_capped,
+        ),
+    )
+    body = {"count": page.count, "count_capped": page.count_capped, "page": 1, "page_size": GROUPS_SHOWN,
+            "access_log_id": page.access_log_id, "group_by": GROUP_BY_VEHICLE, "results": page.results}  # fmt: skip
+    answer = json.loads(json.dumps(VehicleGroupResponseSerializer(body).data, default=str))
+    analysis_result_save(request, page.access_log_id, {"kind": VEHICLES, "answer": answer, "asked": {}})
+    return redirect("console:analysis-result", log_id=page.access_log_id)

@@ -141,6 +141,10 @@ def search(request):
     initial = {name: request.GET[name] for name in ("plate", "plate_state") if name in request.GET}
     form = SearchForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("group_by_vehicle"):
+            from .analysis import run_grouped_search
+
+            return run_grouped_search(request, criteria=form.criteria, statement=form.statement)
         state = run_logged_search(request, criteria=form.criteria, statement=form.statement)
         return redirect("console:results", log_id=state.log_id)
     return render(request, "console/search.html", {"form": form}, status=400 if form.errors else 200)

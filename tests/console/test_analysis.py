@@ -129,3 +129,17 @@ def test_the_search_form_takes_a_plate_kind(investigator, signed_in, camera, sto
     assert AccessLogEntry.objects.get(pk=log_id).query["plate_kind"] == "paper"
     page = text(client.get(f"/console/search/{log_id}/"))
     assert "TMP8812" in page and "7ABC123" not in page
+
+
+def test_search_grouped_by_vehicle(investigator, signed_in, camera, store_reads):
+    store_reads(camera, ["7ABC123", "7ABC123", "7ABC123"], vehicle_make="Toyota")
+    store_reads(camera, ["7ABO123"], vehicle_make="Toyota")
+    store_reads(camera, ["NOPLATE", "NOPLATE"], plate_kind="none", vehicle_make="Toyota", vehicle_color="white")
+    client = signed_in(investigator)
+    log_id = run_search(client, vehicle_make="Toyota", group_by_vehicle="on")
+    entry = AccessLogEntry.objects.get(pk=log_id)
+    assert (entry.action, entry.query["group_by"], entry.result_count) == ("search", "vehicle", 3)
+    page = text(client.get(f"/console/analysis/{log_id}/"))
+    assert "Search results by vehicle" in page
+    assert page.index("7ABC123") < page.index("7ABO123") < page.index("none: white Toyota")
+    assert "<td>3</td>" in page and "<td>2</td>" in page
