@@ -171,7 +171,8 @@ def _branch(caller: Caller, criteria: PlacesCriteria, index: int, place: Place):
         near=place.near,
     )
     # A read with no plate carries a placeholder text, which is no vehicle to follow from place to place.
-    qs = search_queryset(user=caller.user, criteria=search).exclude(plate="").exclude(plate_kind=PlateKind.NONE)
+    qs = search_queryset(user=caller.user, criteria=search, agency_ids=caller.agency_ids)
+    qs = qs.exclude(plate="").exclude(plate_kind=PlateKind.NONE)
     if criteria.plate_kind:
         qs = qs.filter(plate_kind=criteria.plate_kind)
     qs = qs.annotate(place=Value(index, output_field=IntegerField())).order_by()

@@ -18,6 +18,7 @@ class ConvoyRequestSerializer(PurposeSerializer):
     plate = serializers.CharField(required=False, allow_blank=True, max_length=20)
     plate_state = serializers.CharField(required=False, allow_blank=True, max_length=2)
     read_id = serializers.IntegerField(required=False, min_value=1, help_text="One of the target's reads.")
+    read = serializers.IntegerField(required=False, min_value=1, help_text="Same as read_id.")
     seconds = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_SECONDS, default=DEFAULT_SECONDS, help_text="Within ± seconds."
     )
@@ -33,7 +34,7 @@ class ConvoyRequestSerializer(PurposeSerializer):
             end=data.get("end"),
             plate=data.get("plate", ""),
             plate_state=data.get("plate_state", ""),
-            read_id=data.get("read_id"),
+            read_id=data.get("read_id") or data.get("read"),
             seconds=data["seconds"],
             min_together=data["min_together"],
             limit=data["limit"],
@@ -50,9 +51,12 @@ class PlaceSerializer(serializers.Serializer):
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
     radius_m = serializers.FloatField(required=False, min_value=1)
+    radius = serializers.FloatField(required=False, min_value=1, help_text="Same as radius_m.")
     cameras = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
 
     def validate(self, attrs):
+        if attrs.get("radius_m") is None and attrs.get("radius") is not None:
+            attrs["radius_m"] = attrs["radius"]
         flat = [attrs.get(name) for name in ("latitude", "longitude", "radius_m")]
         if any(value is not None for value in flat):
             if any(value is None for value in flat):

@@ -142,3 +142,10 @@ def test_export_lists_a_row_per_place(client_for, investigator, cameras, places_
     lines = response.content.decode().strip().splitlines()
     assert len(lines) == 1 + 3
     assert AccessLogEntry.objects.get().action == "export"
+
+
+def test_radius_may_be_named_radius(client_for, investigator, cameras, places_scene, base_time, analysis_body):
+    places = places_for(cameras, base_time)
+    places[0]["radius"] = places[0].pop("radius_m")
+    response = client_for(investigator).post(URL, analysis_body(places=places), format="json")
+    assert [r["plate"] for r in response.json()["results"]] == ["2PLC001"]
