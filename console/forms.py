@@ -13,7 +13,7 @@ from agencies.access import Scope, agencies_visible_to
 from agencies.models import Agency
 from hotlists.choices import AlertStatus
 from hotlists.models import Hotlist
-from reads.choices import STATED_PURPOSES
+from reads.choices import STATED_PURPOSES, PlateKind
 from reads.models import Camera
 from reads.purpose import PurposeStatement, purpose_validate
 from reads.search import Near, SearchCriteria
@@ -80,7 +80,18 @@ class SearchForm(PurposeFormMixin):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
     fuzzy = forms.BooleanField(
-        label="OCR-tolerant (also O/0, B/8, S/5 ... misreads)", required=False, help_text="Full plates only."
+        label="OCR-tolerant (also O/0, B/8, S/5 ... misreads)",
+        required=False,
+        help_text="With a pattern too: 7D? also finds 7O and 70.",
+    )
+    group_by_vehicle = forms.BooleanField(
+        label="Group by vehicle",
+        required=False,
+        help_text="One row per plate (reads, first and last seen); reads with no plate or a paper plate by "
+        "description and camera.",
+    )
+    plate_kind = forms.ChoiceField(
+        label="Plate kind", required=False, choices=[("", "Any"), *PlateKind.choices], help_text="e.g. no plate, paper."
     )
     plate_state = forms.CharField(label="Plate state", max_length=2, required=False, help_text="Two letters, e.g. CA.")
     vehicle_make = forms.CharField(label="Make", max_length=40, required=False)
@@ -130,6 +141,7 @@ class SearchForm(PurposeFormMixin):
             plate=(data.get("plate") or "").strip(),
             fuzzy=bool(data.get("fuzzy")),
             plate_state=(data.get("plate_state") or "").strip().upper(),
+            plate_kind=data.get("plate_kind") or "",
             vehicle_make=(data.get("vehicle_make") or "").strip(),
             vehicle_model=(data.get("vehicle_model") or "").strip(),
             vehicle_type=(data.get("vehicle_type") or "").strip(),
@@ -224,4 +236,135 @@ class AlertTransitionForm(forms.Form):
     )
 
     def add_service_errors(self, exc: ValidationError) -> None:
+        _add_errors(self, exc)
+
+
+class AnalysisKind:
+    CONVOY = "convoy"
+    PLACES = "places"
+    LOCATE = "locate"
+    CHOICES = [
+        (CONVOY, "Convoy: vehicles travelling with a target"),
+        (PLACES, "Multiple places: vehicles seen at several places"),
+        (LOCATE, "Likely locations: where and when a vehicle is read"),
+    ]
+
+
+PLACE_LINE_INVALID = (
+    "Line {n}: write 'latitude longitude radius_m' or 'cameras ID ID ...', then optionally '; from; to' "
+    "(YYYY-MM-DDTHH:MM)."
+)
+
+
+def _local(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text.strip())
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+class AnalysisForm(PurposeFormMixin):
+    """The three analyses on one page. The criteria are checked by the analysis services (reads.analysis), whose
+    messages the view adds to this form, so that they read the same as the API's."""
+
+    kind = forms.ChoiceField(label="Analysis", choices=AnalysisKind.CHOICES, initial=AnalysisKind.CONVOY)
+    start = forms.DateTimeField(label="From", required=False, widget=_datetime_input())
+    end = forms.DateTimeField(label="To", required=False, widget=_datetime_input())
+    plate = forms.CharField(
+        label="Plate",
+        max_length=20,
+        required=False,
+        help_text="Convoy and likely locations: the target's full plate. Multiple places: optional, full or 7AB*.",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    plate_state = forms.CharField(label="Plate state", max_length=2, required=False)
+    read_id = forms.IntegerField(
+        label="Target read", required=False, min_value=1, help_text="Convoy: instead of a plate."
+    )
+    seconds = forms.IntegerField(label="Within ± seconds", required=False, min_value=1, max_value=900, initial=60)
+    min_together = forms.IntegerField(label="At least this many times", required=False, min_value=1, initial=2)
+    places = forms.CharField(
+        label="Places",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=(
+            "Multiple places: 2 to 10 lines, each '33.8303 -116.5453 150' (a point and a radius in meters) or "
+            "'cameras 12 14', optionally followed by '; from; to' for that place's own window."
+        ),
+    )
+    min_places = forms.IntegerField(label="Seen at at least", required=False, min_value=1, help_text="Default: all.")
+    vehicle_make = forms.CharField(label="Make", max_length=40, required=False)
+    vehicle_model = forms.CharField(label="Model", max_length=40, required=False)
+    vehicle_type = forms.CharField(label="Type", max_length=24, required=False)
+    vehicle_color = forms.CharField(label="Color", max_length=24, required=False)
+    group_m = forms.FloatField(label="Group cameras within (m)", required=False, min_value=0, initial=150)
+
+    criteria = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.initial.setdefault("start", now - dt.timedelta(days=DEFAULT_WINDOW_DAYS))
+            self.initial.setdefault("end", now + dt.timedelta(minutes=1))
+
+    def clean(self):
+        from reads.analysis.convoy import ConvoyCriteria
+        from reads.analysis.locate import DEFAULT_GROUP_M, LocateCriteria
+        from reads.analysis.places import Place, PlacesCriteria
+
+        data = super().clean()
+        self.clean_statement()
+        kind, start, end = data.get("kind"), data.get("start"), data.get("end")
+        plate = (data.get("plate") or "").strip()
+        if kind == AnalysisKind.CONVOY:
+            self.criteria = ConvoyCriteria(
+                start=start,
+                end=end,
+                plate=plate,
+                plate_state=(data.get("plate_state") or "").strip().upper(),
+                read_id=data.get("read_id"),
+                seconds=data.get("seconds") or 60,
+                min_together=data.get("min_together") or 2,
+                limit=25,
+            )
+        elif kind == AnalysisKind.LOCATE:
+            group_m = data.get("group_m")
+            self.criteria = LocateCriteria(
+                start=start,
+                end=end,
+                plate=plate,
+                plate_state=(data.get("plate_state") or "").strip().upper(),
+                group_m=DEFAULT_GROUP_M if group_m is None else group_m,
+            )
+        elif kind == AnalysisKind.PLACES:
+            places = []
+            lines = [line for line in (data.get("places") or "").splitlines() if line.strip()]
+            for number, line in enumerate(lines, 1):
+                where, *window = [part.strip() for part in line.split(";")]
+                words = where.replace(",", " ").split()
+                try:
+                    place = Place(start=_local(window[0]) if window else start,
+                                  end=_local(window[1]) if len(window) > 1 else end)  # fmt: skip
+                    if words and words[0].lower() == "cameras":
+                        place.cameras = [int(word) for word in words[1:]]
+                    else:
+                        latitude, longitude, radius_m = (float(word) for word in words)
+                        place.near = Near(latitude=latitude, longitude=longitude, radius_m=radius_m)
+                except (ValueError, IndexError):
+                    self.add_error("places", PLACE_LINE_INVALID.format(n=number))
+                    continue
+                places.append(place)
+            self.criteria = PlacesCriteria(
+                places=places,
+                plate=plate,
+                vehicle_make=(data.get("vehicle_make") or "").strip(),
+                vehicle_model=(data.get("vehicle_model") or "").strip(),
+                vehicle_type=(data.get("vehicle_type") or "").strip(),
+                vehicle_color=(data.get("vehicle_color") or "").strip(),
+                min_places=data.get("min_places"),
+                limit=25,
+            )
+        return data
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """The analysis service's refusal, shown on the fields it names."""
         _add_errors(self, exc)

@@ -29,6 +29,7 @@ MAX_KEPT = 10
 class Kind:
     SEARCH = "search"
     TIMELINE = "timeline"
+    ANALYSIS = "analysis"  # read_ids are the evidence reads of an analysis (console/views/analysis.py)
 
 
 @dataclass
@@ -122,3 +123,21 @@ def search_states_recent(request) -> list[SearchState]:
     """The searches of this session, newest first (for the 'back to results' links)."""
     kept = request.session.get(SESSION_KEY, {})
     return [_from_json(int(key), data) for key, data in reversed(list(kept.items()))]
+
+
+ANALYSES_KEY = "console_analyses"
+ANALYSES_KEPT = 5
+
+
+def analysis_result_save(request, log_id: int, result: dict) -> None:
+    """An analysis's answer as the API serializes it, so that its page can be shown again (from a read's detail
+    page, say) without running, and logging, the analysis again. Only the last few are kept."""
+    kept: dict = dict(request.session.get(ANALYSES_KEY, {}))
+    kept[str(log_id)] = result
+    while len(kept) > ANALYSES_KEPT:
+        kept.pop(next(iter(kept)))
+    request.session[ANALYSES_KEY] = kept
+
+
+def analysis_result_get(request, log_id: int) -> dict | None:
+    return request.session.get(ANALYSES_KEY, {}).get(str(log_id))

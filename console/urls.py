@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import alerts, holds, search, timeline
+from .views import alerts, analysis, holds, search, timeline
 
 app_name = "console"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("search/<int:log_id>/reads/<int:read_id>/thumbnail/", search.read_thumbnail, name="read-thumbnail"),
     path("timeline/", timeline.timeline_search, name="timeline"),
     path("timeline/<int:log_id>/", timeline.timeline_result, name="timeline-result"),
+    path("analysis/", analysis.analysis, name="analysis"),
+    path("analysis/<int:log_id>/", analysis.analysis_result, name="analysis-result"),
+    path("analysis/<int:log_id>/export/", analysis.analysis_export, name="analysis-export"),
     path("alerts/", alerts.alert_list, name="alerts"),
     path("alerts/feed/", alerts.alert_feed_json, name="alert-feed"),
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert-detail"),

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from agencies.access import Scope, access_of
 
 from .access_log import access_log_write
-from .choices import AccessAction
+from .choices import AccessAction, PlateKind
 from .models import Plate, Read
 from .plates import PlateError, canonical_key, is_wildcard, normalize_plate, wildcard_to_like
 from .purpose import PurposeStatement
@@ -22,7 +22,7 @@ WINDOW_REVERSED = "The window's end must come after its start."
 WINDOW_TOO_LONG = "A search window spans at most {days} days."
 NEEDS_A_CRITERION = "Give at least one criterion besides the time window: a plate, a vehicle, cameras or an area."
 RADIUS_TOO_LARGE = "The search radius is at most {max} meters."
-FUZZY_NEEDS_PLATE = "OCR-tolerant matching needs a full plate (no wildcards)."
+PLATE_KIND_UNKNOWN = "plate_kind is one of: {choices}."
 
 MAX_WINDOW_DAYS = 366
 COUNT_CAP = 10_000
@@ -43,6 +43,7 @@ class SearchCriteria:
     plate: str = ""
     fuzzy: bool = False
     plate_state: str = ""
+    plate_kind: str = ""
     vehicle_make: str = ""
     vehicle_model: str = ""
     vehicle_type: str = ""
@@ -63,15 +64,15 @@ class SearchCriteria:
             try:
                 if is_wildcard(self.plate):
                     wildcard_to_like(self.plate)
-                    if self.fuzzy:
-                        errors["fuzzy"] = [FUZZY_NEEDS_PLATE]
                 else:
                     self.plate = normalize_plate(self.plate)
             except PlateError as exc:
                 errors["plate"] = [str(exc)]
         if self.near and self.near.radius_m > settings.ALPR_SEARCH_RADIUS_MAX_M:
             errors["near"] = [RADIUS_TOO_LARGE.format(max=settings.ALPR_SEARCH_RADIUS_MAX_M)]
-        vehicle = (self.vehicle_make, self.vehicle_model, self.vehicle_type, self.vehicle_color)
+        if self.plate_kind and self.plate_kind not in PlateKind.values:
+            errors["plate_kind"] = [PLATE_KIND_UNKNOWN.format(choices=", ".join(PlateKind.values))]
+        vehicle = (self.vehicle_make, self.vehicle_model, self.vehicle_type, self.vehicle_color, self.plate_kind)
         if not (self.plate or any(vehicle) or self.cameras or self.near):
             errors.setdefault("non_field_errors", []).append(NEEDS_A_CRITERION)
         if errors:
@@ -100,19 +101,28 @@ def search_queryset(*, user, criteria: SearchCriteria, agency_ids: list[int] | N
     if agency_ids is None:
         agency_ids = searched_agencies(user=user, criteria=criteria)
     qs = Read.objects.filter(owner_agency_id__in=agency_ids).in_window(criteria.start, criteria.end)
+    if criteria.agencies:
+        qs = qs.filter(owner_agency_id__in=criteria.agencies)
     if criteria.plate:
         if is_wildcard(criteria.plate):
             # The pattern is matched against the distinct plates (trigram and prefix indexes), then each matching
             # plate is an index lookup in the reads (docs/benchmarks.md). The plates are fetched first: handed a
             # subquery, the planner often scans the whole plate table instead.
             like = wildcard_to_like(criteria.plate)
-            qs = _filter_plates(qs, Plate.objects.filter(plate__like=like), broad={"plate__like": like})
+            if criteria.fuzzy:
+                # OCR-tolerant pattern: "7D?" also finds 7O., 70., 7Q. (both sides folded to the confusion key).
+                plates = Plate.objects.filter(canonical__like=canonical_key(like))
+                qs = _filter_plates(qs, plates, broad={"plate__like": like})
+            else:
+                qs = _filter_plates(qs, Plate.objects.filter(plate__like=like), broad={"plate__like": like})
         elif criteria.fuzzy:
             qs = _filter_plates(qs, Plate.objects.filter(canonical=canonical_key(criteria.plate)))
         else:
             qs = qs.filter(plate=criteria.plate)
     if criteria.plate_state:
         qs = qs.filter(plate_state=criteria.plate_state.upper())
+    if criteria.plate_kind:
+        qs = qs.filter(plate_kind=criteria.plate_kind)
     for name in ("vehicle_make", "vehicle_model", "vehicle_type", "vehicle_color"):
         value = getattr(criteria, name)
         if value:

@@ -27,15 +27,16 @@ HOLD_PICK_READS = "Tick the reads to hold in the results table first."
 @require_POST
 @console_view("reads.search_read", "reads.add_evidencehold")
 def hold_place_view(request):
-    state = search_state_get(request, _int(request.POST.get("search")), Kind.SEARCH)
-    if state is None:
+    state = search_state_get(request, _int(request.POST.get("search")))
+    if state is None or state.kind not in (Kind.SEARCH, Kind.ANALYSIS):
         messages.error(request, SEARCH_EXPIRED)
         return redirect("console:search")
+    back = "console:analysis-result" if state.kind == Kind.ANALYSIS else "console:results"
     form = HoldForm(request.POST, read_ids=state.read_ids)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, HOLD_PICK_READS if field == "read_ids" else f"{form[field].label}: {errors[0]}")
-        return redirect("console:results", log_id=state.log_id)
+        return redirect(back, log_id=state.log_id)
     try:
         hold = hold_place(
             user=request.user,
@@ -47,7 +48,7 @@ def hold_place_view(request):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("console:results", log_id=state.log_id)
+        return redirect(back, log_id=state.log_id)
     messages.success(request, HOLD_PLACED.format(case=hold.case_number, count=len(form.cleaned_data["read_ids"])))
     return redirect("console:holds")
 

@@ -142,6 +142,10 @@ def search(request):
     initial = {name: request.GET[name] for name in ("plate", "plate_state") if name in request.GET}
     form = SearchForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("group_by_vehicle"):
+            from .analysis import run_grouped_search
+
+            return run_grouped_search(request, criteria=form.criteria, statement=form.statement)
         state = run_logged_search(request, criteria=form.criteria, statement=form.statement)
         return redirect("console:results", log_id=state.log_id)
     context = {"form": form, "map_cameras": camera_points(form.fields["cameras"].queryset)}
@@ -253,7 +257,9 @@ def read_detail(request, log_id: int, read_id: int):
         "read": read,
         "has_image": has_image,
         "is_partner": read.owner_agency_id != membership_of(request.user).agency_id,
-        "back_url": "console:timeline-result" if state.kind == Kind.TIMELINE else "console:results",
+        "back_url": {Kind.TIMELINE: "console:timeline-result", Kind.ANALYSIS: "console:analysis-result"}.get(
+            state.kind, "console:results"
+        ),
     }
     return render(request, "console/read_detail.html", context)
 

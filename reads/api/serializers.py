@@ -30,11 +30,20 @@ class SearchRequestSerializer(PurposeSerializer):
     plate = serializers.CharField(required=False, allow_blank=True, max_length=20)
     fuzzy = serializers.BooleanField(required=False, default=False, help_text="OCR-confusion-tolerant plate match.")
     plate_state = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    plate_kind = serializers.CharField(
+        required=False, allow_blank=True, max_length=8, help_text="full, partial, paper or none."
+    )
     vehicle_make = serializers.CharField(required=False, allow_blank=True, max_length=40)
     vehicle_model = serializers.CharField(required=False, allow_blank=True, max_length=40)
     vehicle_type = serializers.CharField(required=False, allow_blank=True, max_length=24)
     vehicle_color = serializers.CharField(required=False, allow_blank=True, max_length=24)
     cameras = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+    group_by = serializers.ChoiceField(
+        choices=["", "vehicle"],
+        required=False,
+        default="",
+        help_text="`vehicle`: a row per plate (count, first and last seen); unplated reads by description and camera.",
+    )
     agencies = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=100)
     near = NearSerializer(required=False)
     # Bounded so that the offset stays a number PostgreSQL takes (page 10**20 was a 500); 10,000 pages of up to 500
@@ -51,6 +60,7 @@ class SearchRequestSerializer(PurposeSerializer):
             plate=data.get("plate", ""),
             fuzzy=data.get("fuzzy", False),
             plate_state=data.get("plate_state", ""),
+            plate_kind=data.get("plate_kind", ""),
             vehicle_make=data.get("vehicle_make", ""),
             vehicle_model=data.get("vehicle_model", ""),
             vehicle_type=data.get("vehicle_type", ""),
@@ -97,6 +107,34 @@ class SearchResponseSerializer(serializers.Serializer):
     page_size = serializers.IntegerField()
     access_log_id = serializers.IntegerField()
     results = ReadSerializer(many=True)
+
+
+class VehicleGroupSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="plate: one vehicle by plate; description: unplated reads at one camera.")
+    plate = serializers.CharField()
+    plate_state = serializers.CharField()
+    plate_kind = serializers.CharField()
+    vehicle_make = serializers.CharField()
+    vehicle_model = serializers.CharField()
+    vehicle_type = serializers.CharField()
+    vehicle_color = serializers.CharField()
+    camera = serializers.IntegerField(source="camera.pk", default=None, allow_null=True)
+    camera_name = serializers.CharField(source="camera.name", default=None, allow_null=True)
+    count = serializers.IntegerField(help_text="Reads of this vehicle or description.")
+    first_seen = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+    last_read_id = serializers.IntegerField()
+    confusions = serializers.IntegerField(help_text="Characters matched only through an OCR confusion.")
+
+
+class VehicleGroupResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    count_capped = serializers.BooleanField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    access_log_id = serializers.IntegerField()
+    group_by = serializers.CharField()
+    results = VehicleGroupSerializer(many=True)
 
 
 class BatchRequestSerializer(serializers.Serializer):

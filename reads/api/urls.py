@@ -1,6 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .analysis_views import (
+    ConvoyExportView,
+    ConvoyView,
+    LocateExportView,
+    LocateView,
+    PlacesExportView,
+    PlacesView,
+)
 from .audit_views import SearchAuditViewSet, StaleAccountsView
 from .views import (
     AccessLogViewSet,
@@ -25,6 +33,12 @@ urlpatterns = [
     path("reads/batch/", ReadBatchView.as_view(), name="read-batch"),
     path("reads/search/", ReadSearchView.as_view(), name="read-search"),
     path("ingest/openalpr/", OpenAlprWebhookView.as_view(), name="ingest-openalpr"),
+    path("analysis/convoy/", ConvoyView.as_view(), name="analysis-convoy"),
+    path("analysis/convoy/export/", ConvoyExportView.as_view(), name="analysis-convoy-export"),
+    path("analysis/places/", PlacesView.as_view(), name="analysis-places"),
+    path("analysis/places/export/", PlacesExportView.as_view(), name="analysis-places-export"),
+    path("analysis/locate/", LocateView.as_view(), name="analysis-locate"),
+    path("analysis/locate/export/", LocateExportView.as_view(), name="analysis-locate-export"),
     path("audit/stale-accounts/", StaleAccountsView.as_view(), name="stale-accounts"),
     *router.urls,
 ]

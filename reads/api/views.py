@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -15,6 +15,7 @@ from common.throttles import FailOpenScopedRateThrottle
 
 from .. import openalpr
 from ..access_log import access_log_write
+from ..analysis.vehicles import GROUP_BY_VEHICLE, vehicle_search_grouped
 from ..choices import AccessAction, Channel, ReadSource
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..purpose import purpose_validate
@@ -31,6 +32,7 @@ from .serializers import (
     PurposeSerializer,
     SearchRequestSerializer,
     SearchResponseSerializer,
+    VehicleGroupResponseSerializer,
 )
 
 BATCH_BODY = 'Send a JSON object {"reads": [...]} with up to 1,000 reads.'
@@ -124,7 +126,14 @@ class ReadSearchView(APIView):
     throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "search"
 
-    @extend_schema(request=SearchRequestSerializer, responses=SearchResponseSerializer)
+    @extend_schema(
+        request=SearchRequestSerializer,
+        responses=PolymorphicProxySerializer(
+            component_name="SearchAnswer",
+            serializers=[SearchResponseSerializer, VehicleGroupResponseSerializer],
+            resource_type_field_name=None,
+        ),
+    )
     def post(self, request):
         serializer = SearchRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -137,6 +146,8 @@ class ReadSearchView(APIView):
         except DjangoValidationError as exc:
             raise validation_error(exc) from exc
         page, size = data["page"], data["page_size"]
+        if data["group_by"] == GROUP_BY_VEHICLE:
+            return self._grouped(request, criteria, statement, page, size)
         result = read_search(
             user=request.user,
             criteria=criteria,
@@ -155,6 +166,27 @@ class ReadSearchView(APIView):
             "results": result.results,
         }
         return Response(SearchResponseSerializer(body).data)
+
+    def _grouped(self, request, criteria, statement, page, size):
+        result = vehicle_search_grouped(
+            user=request.user,
+            criteria=criteria,
+            statement=statement,
+            channel=Channel.API,
+            client_address=client_address(request),
+            offset=(page - 1) * size,
+            limit=size,
+        )
+        body = {
+            "count": result.count,
+            "count_capped": result.count_capped,
+            "page": page,
+            "page_size": size,
+            "access_log_id": result.access_log_id,
+            "group_by": GROUP_BY_VEHICLE,
+            "results": result.results,
+        }
+        return Response(VehicleGroupResponseSerializer(body).data)
 
 
 class ReadViewSet(AlprViewSet):

@@ -261,6 +261,26 @@ def _import_body(w: World) -> dict:
     return {"file": SimpleUploadedFile("add.csv", b"plate,state\n6MTX111,CA\n"), "format": "csv"}
 
 
+def _places_body(w: World) -> dict:
+    """Two places, both the owner's camera: its read of PLATE is at both; another agency's camera is refused."""
+    place = {"cameras": [w.cameras["owner"].pk], **_window()}
+    return {"places": [place, place], **PURPOSE}
+
+
+def _evidence_agencies(w: World, data) -> set:
+    """Labels of the agencies whose reads an analysis shows as evidence."""
+    reads = [
+        item[side]
+        for result in data.get("results", [])
+        for item in result.get("evidence", [])
+        for side in ("target", "companion", "read")
+        if item.get(side)
+    ]
+    if isinstance(data.get("places"), list):
+        reads += [read for place in data["places"] for read in place["evidence"]]
+    return {w.key_of(read["agency_id"]) for read in reads}
+
+
 def _count(model, **filters) -> Callable[[], int]:
     return lambda: model.objects.filter(**filters).count()
 
@@ -390,6 +410,46 @@ API_ROWS = [
         sees=agency_labels_by("agency_id"),
         writes=_count(AccessLogEntry),
     ),
+    # -- analyses: as a search, over the agencies each caller may search; a camera of another is refused (400)
+    *[
+        Row(
+            name,
+            "post",
+            everyone(
+                403,
+                owner_investigator=(200, {"owner", "private"}) if sees else 200,
+                partner_investigator=(200, {"partner", "owner"}) if sees else 200,
+                **outsiders(lambda key, sees=sees: (200, {key}) if sees else 200),
+                anonymous=401,
+            ),
+            body=lambda w: {"plate": PLATE, **_window(), **PURPOSE},
+            sees=_evidence_agencies if sees else None,
+            writes=_count(AccessLogEntry),
+        )
+        for name, sees in (
+            ("analysis-locate", True),
+            ("analysis-locate-export", False),
+            ("analysis-convoy", False),
+            ("analysis-convoy-export", False),
+        )
+    ],
+    *[
+        Row(
+            name,
+            "post",
+            everyone(
+                403,
+                owner_investigator=(200, {"owner"}) if sees else 200,
+                partner_investigator=(200, {"owner"}) if sees else 200,
+                **outsiders(400),
+                anonymous=401,
+            ),
+            body=_places_body,
+            sees=_evidence_agencies if sees else None,
+            writes=_count(AccessLogEntry),
+        )
+        for name, sees in (("analysis-places", True), ("analysis-places-export", False))
+    ],
     Row(
         "read-image",
         "get",

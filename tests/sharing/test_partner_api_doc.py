@@ -172,6 +172,20 @@ def guide_world(make_camera, store_reads):
         is_active=True,
     )
     store_reads(camera, ["7ABC123"], plate_state="CA", vehicle_make="Toyota", vehicle_color="silver")
+    # Section 4a's convoy: 6TRK554 read three times at cameras 11 and 12, 8XYZ789 beside it each time, 5DEF246 twice.
+    ramon = Camera.objects.create(
+        pk=12, agency=palm, name="Ramon Rd at Bob Hope Dr westbound", location=Point(-116.4100, 33.8000, srid=4326),
+        is_active=True,
+    )  # fmt: skip
+    now = timezone.now()
+    for camera_at, at, beside in (
+        (camera, now - dt.timedelta(hours=1), {"8XYZ789": 25, "5DEF246": 50}),
+        (ramon, now - dt.timedelta(days=1), {"8XYZ789": -40}),
+        (camera, now - dt.timedelta(days=2), {"8XYZ789": 12, "5DEF246": -5}),
+    ):
+        store_reads(camera_at, ["6TRK554"], at=at, plate_state="CA")
+        for plate, seconds in beside.items():
+            store_reads(camera_at, [plate], at=at + dt.timedelta(seconds=seconds), plate_state="CA")
     return {"palm": palm, "desert": desert}
 
 
