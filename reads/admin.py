@@ -21,14 +21,23 @@ class CameraMoveInline(admin.TabularInline):
 
 @admin.register(Camera)
 class CameraAdmin(AgencyScopedAdmin, gis_admin.GISModelAdmin):
-    list_display = ["name", "agency", "kind", "is_active", "health", "last_heartbeat_at"]
-    list_filter = ["kind", "is_active", "agency"]
-    search_fields = ["name", "agent_uid"]
+    list_display = ["name", "agency", "kind", "peer", "external_id", "is_active", "health", "last_heartbeat_at"]
+    list_filter = ["kind", "peer", "is_active", "agency"]
+    search_fields = ["name", "agent_uid", "external_id"]
     inlines = [CameraMoveInline]
     fieldsets = [
         (None, {"fields": ["agency", "name", "kind", "is_active"]}),
         ("Position (confidential)", {"fields": ["location", "heading"]}),
         ("Health", {"fields": ["expected_interval_s", "last_heartbeat_at"]}),
+        (
+            "Peer mapping",
+            {
+                "fields": ["peer", "external_id", "time_zone", "date_order"],
+                "description": "Which product sends this camera's reads, the identifier it uses for the camera, and "
+                "how to place its times that carry no UTC offset. A read naming an unmapped or inactive camera is "
+                "refused.",
+            },
+        ),
         ("OpenALPR agent mapping", {"fields": ["agent_uid", "agent_camera_id"]}),
     ]
     readonly_fields = ["last_heartbeat_at"]

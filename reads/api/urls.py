@@ -2,6 +2,13 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .audit_views import SearchAuditViewSet, StaleAccountsView
+from .peer_views import (
+    AxisIngestView,
+    FrigateIngestView,
+    GenetecIngestView,
+    HikvisionIngestView,
+    PlateRecognizerIngestView,
+)
 from .views import (
     AccessLogViewSet,
     CameraViewSet,
@@ -25,6 +32,11 @@ urlpatterns = [
     path("reads/batch/", ReadBatchView.as_view(), name="read-batch"),
     path("reads/search/", ReadSearchView.as_view(), name="read-search"),
     path("ingest/openalpr/", OpenAlprWebhookView.as_view(), name="ingest-openalpr"),
+    path("ingest/frigate/", FrigateIngestView.as_view(), name="ingest-frigate"),
+    path("ingest/platerecognizer/", PlateRecognizerIngestView.as_view(), name="ingest-platerecognizer"),
+    path("ingest/axis/", AxisIngestView.as_view(), name="ingest-axis"),
+    path("ingest/hikvision/", HikvisionIngestView.as_view(), name="ingest-hikvision"),
+    path("ingest/genetec/", GenetecIngestView.as_view(), name="ingest-genetec"),
     path("audit/stale-accounts/", StaleAccountsView.as_view(), name="stale-accounts"),
     *router.urls,
 ]
