@@ -217,7 +217,9 @@ def _store_passes(
     for read, rows in zip(reads, found, strict=True):
         if not rows:
             continue
-        keep, merged = rows[0], rows[1:]
+        # The read stored under the message's own id stays (its alerts name it); else the pass's first read.
+        keep = next((row for row in rows if row.source_id == read.source_id), rows[0])
+        merged = [row for row in rows if row is not keep]
         changes, reading_changed = pass_merge(keep, read)
         better = "confidence" in changes or "plate" in changes
         if better or not keep.image or not keep.plate_crop:
