@@ -17,6 +17,7 @@ _RECORDS = [
     "agencies.view_user", "agencies.add_user", "agencies.change_user",
     "agencies.view_apitoken", "agencies.add_apitoken", "agencies.change_apitoken",
     "reads.view_camera", "reads.add_camera", "reads.change_camera",
+    "reads.view_frigatebroker", "reads.add_frigatebroker", "reads.change_frigatebroker",
     "hotlists.view_hotlist", "hotlists.add_hotlist", "hotlists.change_hotlist",
     "hotlists.view_hotlistentry", "hotlists.add_hotlistentry", "hotlists.change_hotlistentry",
     "hotlists.delete_hotlistentry", "hotlists.import_hotlist", "hotlists.view_hotlistimport",

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
 from django.utils.html import format_html
@@ -5,7 +6,7 @@ from django.utils.html import format_html
 from common.admin import AgencyScopedAdmin
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
-from .models import AccessLogEntry, Camera, CameraMove, EvidenceHold, EvidenceHoldItem, PurgeRun
+from .models import AccessLogEntry, Camera, CameraMove, EvidenceHold, EvidenceHoldItem, FrigateBroker, PurgeRun
 from .services import camera_move
 
 
@@ -60,6 +61,33 @@ class CameraAdmin(AgencyScopedAdmin, gis_admin.GISModelAdmin):
             self.message_user(request, "The camera's move was recorded in its history.", messages.INFO)
         else:
             super().save_model(request, obj, form, change)
+
+
+class FrigateBrokerForm(forms.ModelForm):
+    class Meta:
+        model = FrigateBroker
+        fields = [
+            "agency", "name", "is_active", "url", "username", "password", "tls", "ca_certificate", "client_id",
+            "topic_prefix", "camera_map",
+        ]  # fmt: skip
+        widgets = {"password": forms.PasswordInput(render_value=True)}
+
+
+@admin.register(FrigateBroker)
+class FrigateBrokerAdmin(AgencyScopedAdmin):
+    """MQTT brokers that `manage.py frigate_subscriber` subscribes to for an agency. The Frigate camera names are
+    mapped to the agency's Frigate cameras by their external_id (or through camera_map)."""
+
+    form = FrigateBrokerForm
+    list_display = ["name", "agency", "url", "topic_prefix", "is_active", "last_connected_at", "last_message_at"]
+    list_filter = ["is_active", "agency"]
+    fieldsets = [
+        (None, {"fields": ["agency", "name", "is_active"]}),
+        ("Broker", {"fields": ["url", "username", "password", "tls", "ca_certificate", "client_id"]}),
+        ("Frigate", {"fields": ["topic_prefix", "camera_map"]}),
+        ("Status", {"fields": ["last_connected_at", "last_message_at", "last_error"]}),
+    ]
+    readonly_fields = ["last_connected_at", "last_message_at", "last_error"]
 
 
 class ReadOnlyAdmin(AgencyScopedAdmin):

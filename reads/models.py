@@ -417,3 +417,59 @@ class SearchAuditSample(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return bool(self.finding)
+
+
+# --- Frigate over MQTT -------------------------------------------------------------------------------------------
+
+FRIGATE_BROKER_URL_SCHEME = "Use mqtt://host:port, or mqtts://host:port for TLS."
+
+
+class FrigateBroker(models.Model):
+    """An MQTT broker a private entity's (or an agency's) Frigate publishes to, which `manage.py frigate_subscriber`
+    subscribes to for the agency. The session is persistent (clean session off, a fixed client id, QoS 1), so the
+    broker keeps what it received while the subscriber was away and hands it over when it reconnects."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="frigate_brokers")
+    name = models.CharField(max_length=120)
+    url = models.CharField(max_length=255, help_text="mqtt://host:1883 or mqtts://host:8883 (TLS).")
+    username = models.CharField(max_length=150, blank=True)
+    password = models.CharField(max_length=255, blank=True)
+    tls = models.BooleanField(default=False, help_text="Connect with TLS (implied by mqtts://).")
+    ca_certificate = models.TextField(
+        blank=True,
+        help_text="PEM of the certificate authority that signed the broker's certificate (else the system's).",
+    )
+    topic_prefix = models.CharField(max_length=120, default="frigate", help_text="Frigate's mqtt.topic_prefix.")
+    client_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Fixed MQTT client id of the persistent session (default alpr-records-<agency slug>-<id>).",
+    )
+    camera_map = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Frigate camera name -> the external_id of one of the agency's Frigate cameras, where they differ "
+        '(e.g. {"driveway": "hoa-gate-1"}). Names not listed are looked up as they are.',
+    )
+    is_active = models.BooleanField(default=True)
+    last_connected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="frigatebroker_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+    def clean(self) -> None:
+        if not self.url.startswith(("mqtt://", "mqtts://")):
+            raise ValidationError({"url": FRIGATE_BROKER_URL_SCHEME})
+        if not isinstance(self.camera_map, dict):
+            raise ValidationError({"camera_map": "A JSON object of Frigate camera name -> external_id."})
+
+    @property
+    def session_client_id(self) -> str:
+        return self.client_id or f"alpr-records-{self.agency.slug}-{self.pk}"[:64]
