@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +25,7 @@ from ..peers.ingest import PeerCameraError, peer_camera, peer_reads_ingest
 from ..purpose import purpose_validate
 from ..search import read_search
 from ..services import (
+    CAMERA_NOT_YOURS,
     IngestValidationError,
     camera_heartbeat,
     camera_save,
@@ -270,6 +271,8 @@ class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSe
     @extend_schema(request=CameraWriteSerializer, responses=CameraSerializer)
     def partial_update(self, request, pk=None):
         camera = self.get_object()
+        if camera.agency_id != membership_of(request.user).agency_id:
+            raise PermissionDenied(CAMERA_NOT_YOURS)  # a partner sees the owner's cameras, and changes none
         body = CameraWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         try:
