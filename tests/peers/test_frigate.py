@@ -142,3 +142,15 @@ def test_unknown_and_inactive_cameras_are_refused_naming_the_identifier(camera_c
 
 def test_needs_an_ingest_token(api_client, driveway):
     assert api_client.post(URL, document_json("frigate_event_new.json"), format="json").status_code == 401
+
+
+def test_a_pass_that_raised_an_alert_raises_no_second_one(camera_client, driveway, listed):
+    """Both readings are listed: the pass alerted on the first, and the better second reading adds no alert."""
+    listed("7ABC12")
+    listed("7ABC123")
+    ids = {"EVENT_ID": "1764500002.2-ghijkl"}
+    first = _post(camera_client, document_json("frigate_event_new.json", PLATE="7ABC12", SCORE=0.5, **ids))
+    assert first.json()["alerts"] == 1
+    better = _post(camera_client, document_json("frigate_lpr_update.json", PLATE="7ABC123", SCORE=0.95, **ids))
+    assert better.status_code == 200 and better.json()["updated"] == 1 and better.json()["alerts"] == 0
+    assert Read.objects.get().plate == "7ABC123" and Alert.objects.count() == 1
