@@ -5,17 +5,20 @@ these views only take the request apart (JSON, XML or multipart) and answer.
 
 from __future__ import annotations
 
+import base64
 import json
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.authentication import get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.access import membership_of
+from agencies.authentication import TOKEN_INVALID, HashedTokenAuthentication
 from common.api import IngestPermission
 from common.throttles import FailOpenScopedRateThrottle
 
@@ -34,6 +37,24 @@ XML_BODY_EMPTY = "The XML body is empty."
 ALL_DUPLICATES = "Every read in this message was already stored; nothing was stored twice."
 STORED = "Stored."
 UPDATED = "This message improved the read already stored for its vehicle pass."
+
+
+class PeerTokenAuthentication(HashedTokenAuthentication):
+    """The ingest token as `Authorization: Token <secret>`, or, for cameras whose push settings offer no header of
+    their own (Axis, Hikvision), as the password of HTTP Basic authentication (any user name) or as `?token=` in
+    the URL. The token is the same hashed, revocable, purpose-bound ingest token either way."""
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if len(header) == 2 and header[0].lower() == b"basic":
+            try:
+                _, _, secret = base64.b64decode(header[1], validate=True).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                raise AuthenticationFailed(TOKEN_INVALID) from None
+            return self.authenticate_secret(secret)
+        if not header and request.query_params.get("token"):
+            return self.authenticate_secret(request.query_params["token"])
+        return super().authenticate(request)
 
 
 class XMLBodyParser(BaseParser):
@@ -84,6 +105,7 @@ def _json_part(request, part: str, peer: str, expected: str):
 class PeerIngestView(APIView):
     """Base of the peer endpoints: subclasses turn the request into PeerReads (`reads`)."""
 
+    authentication_classes = [PeerTokenAuthentication]
     permission_classes = [IngestPermission]
     throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "ingest"

@@ -95,3 +95,27 @@ def test_a_read_never_creates_a_camera(ingest_client, agency):
     response = client.post(reverse("ingest-frigate"), document_json("frigate_event_new.json"), format="json")
     assert response.status_code == 400 and "driveway" in response.json()["camera"][0]
     assert not Camera.objects.exists()
+
+
+def test_cameras_without_custom_headers_send_the_token_as_basic_password_or_in_the_url(api_client, agency, make_camera):
+    import base64
+
+    from agencies.choices import TokenPurpose
+    from agencies.models import ApiToken
+    from tests.factories import UserFactory
+
+    make_camera(agency, peer=CameraPeer.FRIGATE, external_id="driveway")
+    account = UserFactory(agency=agency, role=Role.OFFICER, trained=False, username="hik-gate")
+    _, secret = ApiToken.issue(user=account, name="gate", purpose=TokenPurpose.INGEST)
+    url = reverse("ingest-frigate")
+    basic = base64.b64encode(f"camera:{secret}".encode()).decode()
+    response = api_client.post(url, document_json("frigate_event_new.json"), format="json",
+                               HTTP_AUTHORIZATION=f"Basic {basic}")  # fmt: skip
+    assert response.status_code == 201, response.content
+    response = api_client.post(f"{url}?token={secret}", document_json("frigate_event_new.json", EVENT_ID="2"),
+                               format="json")  # fmt: skip
+    assert response.status_code == 201
+    wrong = base64.b64encode(b"camera:nope").decode()
+    response = api_client.post(url, {}, format="json", HTTP_AUTHORIZATION=f"Basic {wrong}")
+    assert response.status_code in (401, 403)
+    assert api_client.post(f"{url}?token=nope", {}, format="json").status_code in (401, 403)
