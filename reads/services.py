@@ -184,12 +184,19 @@ class _Files:
     def __init__(self, agency: Agency, images: Mapping[str, bytes], plate_crops: Mapping[str, bytes]):
         self.agency, self.images, self.plate_crops = agency, images, plate_crops
 
-    def attach(self, read: ReadInput, *, key: str | None = None, captured_at: dt.datetime | None = None) -> None:
-        """Store the read's images (under `key`, the stored pass's source_id, when updating one)."""
+    def attach(
+        self,
+        read: ReadInput,
+        *,
+        key: str | None = None,
+        captured_at: dt.datetime | None = None,
+        kinds: tuple[str, ...] = ("image", "plate_crop"),
+    ) -> None:
+        """Store the read's images of `kinds` (under `key`, the stored pass's source_id, when updating one)."""
         key, captured_at = key or read.source_id, captured_at or read.captured_at
-        if read.source_id in self.images:
+        if "image" in kinds and read.source_id in self.images:
             read.image = _store_file(self.agency, captured_at, key, "rear", self.images[read.source_id])
-        if read.source_id in self.plate_crops:
+        if "plate_crop" in kinds and read.source_id in self.plate_crops:
             read.plate_crop = _store_file(self.agency, captured_at, key, "plate", self.plate_crops[read.source_id])
 
 
@@ -222,11 +229,10 @@ def _store_passes(
         merged = [row for row in rows if row is not keep]
         changes, reading_changed = pass_merge(keep, read)
         better = "confidence" in changes or "plate" in changes
-        if better or not keep.image or not keep.plate_crop:
-            files.attach(read, key=keep.source_id, captured_at=keep.captured_at)
-            for name in ("image", "plate_crop"):
-                if getattr(read, name) and (better or not getattr(keep, name)):
-                    changes[name] = getattr(read, name)
+        # An image replaces the stored one only with the better reading; otherwise it fills in a missing one.
+        kinds = tuple(name for name in ("image", "plate_crop") if better or not getattr(keep, name))
+        files.attach(read, key=keep.source_id, captured_at=keep.captured_at, kinds=kinds)
+        changes.update({name: getattr(read, name) for name in kinds if getattr(read, name)})
         pass_reads_drop(agency_id=agency.pk, rows=merged)
         if changes or merged:
             pass_update(agency_id=agency.pk, stored=keep, changes=changes)

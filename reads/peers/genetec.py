@@ -55,6 +55,9 @@ def _element_dict(element: Element) -> dict:
 
 
 def genetec_reads(document) -> list[PeerRead]:
+    """A read (SharpV or flat), or a list of them (a sender that batches), -> PeerReads."""
+    if isinstance(document, list) and document:
+        return [read for item in document for read in genetec_reads(item if isinstance(item, Mapping) else None)]
     if not isinstance(document, Mapping):
         raise PeerError(NOT_AN_OBJECT)
     if "PlateRead" in document or "LprCameraName" in document or "PlateAnalytics" in document:

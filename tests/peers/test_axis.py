@@ -121,3 +121,15 @@ def test_missing_event_part_and_wrong_content_type(camera_client, lpv):
     assert response.status_code == 400 and "'event'" in json.dumps(response.json())
     assert camera_client.post(URL, "plate=7ABC123", content_type="text/plain").status_code == 415
     assert nothing_stored()
+
+
+def test_a_worse_message_keeps_the_stored_image_and_fills_in_a_missing_one(camera_client, lpv):
+    first, second, third = jpeg((10, 10, 10)), jpeg((250, 250, 250)), jpeg((10, 250, 10))
+    assert _multipart(camera_client, document("axis_event.json", CONFIDENCE_TEXT="0.9"), None).status_code == 201
+    assert not Read.objects.get().image
+    _multipart(camera_client, document("axis_event.json", CAR_STATE="update", CONFIDENCE_TEXT="0.5"), first)
+    assert default_storage.open(Read.objects.get().image).read() == first  # filled in, though worse
+    _multipart(camera_client, document("axis_event.json", CAR_STATE="update", CONFIDENCE_TEXT="0.6"), second)
+    assert default_storage.open(Read.objects.get().image).read() == first  # worse again: kept
+    _multipart(camera_client, document("axis_event.json", CAR_STATE="lost", CONFIDENCE_TEXT="0.95"), third)
+    assert default_storage.open(Read.objects.get().image).read() == third  # the best reading's image

@@ -149,3 +149,11 @@ def test_flat_missing_time(camera_client, patrol):
         del body[name]
     response = camera_client.post(URL, body, format="json")
     assert response.status_code == 400 and "DateUtc" in response.json()["detail"] and nothing_stored()
+
+
+def test_a_list_of_reads(camera_client, sharp, patrol):
+    body = [document_json("genetec_sharpv.json"), document_json("genetec_flat.json", PLATE="5XYZ999")]
+    response = camera_client.post(URL, body, format="json")
+    assert response.status_code == 201 and response.json()["stored"] == 2
+    body = [document_json("genetec_sharpv.json", PLATE="6AAA111"), {"PlateRead": ""}]
+    assert camera_client.post(URL, body, format="json").status_code == 400 and Read.objects.count() == 2
