@@ -34,6 +34,7 @@ _RECORDS = [
     "agencies.view_agency", "agencies.change_agency",
     "agencies.view_membership", "agencies.view_trainingrecord", "agencies.view_user",
     "reads.view_camera", "reads.add_camera", "reads.change_camera",
+    "reads.view_frigatebroker", "reads.add_frigatebroker", "reads.change_frigatebroker",
     "hotlists.view_hotlist", "hotlists.add_hotlist", "hotlists.change_hotlist",
     "hotlists.view_hotlistentry", "hotlists.add_hotlistentry", "hotlists.change_hotlistentry",
     "hotlists.delete_hotlistentry", "hotlists.import_hotlist", "hotlists.view_hotlistimport",

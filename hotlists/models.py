@@ -217,6 +217,8 @@ class Alert(models.Model):
             models.Index(fields=["agency", "txid", "id"], name="alert_feed"),
             models.Index(fields=["agency", "status", "created_at"], name="alert_agency_status"),
             models.Index(fields=["entry", "camera_id", "last_seen_at"], name="alert_grouping"),
+            # A peer's later, better reading of a pass is matched again only if the pass has no alert yet.
+            models.Index(fields=["read_id"], name="alert_read"),
         ]
 
     def __str__(self) -> str:

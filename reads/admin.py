@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
 from django.utils.html import format_html
@@ -5,7 +6,7 @@ from django.utils.html import format_html
 from common.admin import RestrictedAdmin, RestrictedTabularInline
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
-from .models import AccessLogEntry, Camera, CameraMove, EvidenceHold, EvidenceHoldItem, PurgeRun
+from .models import AccessLogEntry, Camera, CameraMove, EvidenceHold, EvidenceHoldItem, FrigateBroker, PurgeRun
 from .services import camera_move
 
 
@@ -21,14 +22,23 @@ class CameraMoveInline(RestrictedTabularInline):
 
 @admin.register(Camera)
 class CameraAdmin(RestrictedAdmin, gis_admin.GISModelAdmin):
-    list_display = ["name", "agency", "kind", "is_active", "health", "last_heartbeat_at"]
-    list_filter = ["kind", "is_active", "agency"]
-    search_fields = ["name", "agent_uid"]
+    list_display = ["name", "agency", "kind", "peer", "external_id", "is_active", "health", "last_heartbeat_at"]
+    list_filter = ["kind", "peer", "is_active", "agency"]
+    search_fields = ["name", "agent_uid", "external_id"]
     inlines = [CameraMoveInline]
     fieldsets = [
         (None, {"fields": ["agency", "name", "kind", "is_active"]}),
         ("Position (confidential)", {"fields": ["location", "heading"]}),
         ("Health", {"fields": ["expected_interval_s", "last_heartbeat_at"]}),
+        (
+            "Peer mapping",
+            {
+                "fields": ["peer", "external_id", "time_zone", "date_order"],
+                "description": "Which product sends this camera's reads, the identifier it uses for the camera, and "
+                "how to place its times that carry no UTC offset. A read naming an unmapped or inactive camera is "
+                "refused.",
+            },
+        ),
         ("OpenALPR agent mapping", {"fields": ["agent_uid", "agent_camera_id"]}),
     ]
     readonly_fields = ["last_heartbeat_at"]
@@ -51,6 +61,33 @@ class CameraAdmin(RestrictedAdmin, gis_admin.GISModelAdmin):
             self.message_user(request, "The camera's move was recorded in its history.", messages.INFO)
         else:
             super().save_model(request, obj, form, change)
+
+
+class FrigateBrokerForm(forms.ModelForm):
+    class Meta:
+        model = FrigateBroker
+        fields = [
+            "agency", "name", "is_active", "url", "username", "password", "tls", "ca_certificate", "client_id",
+            "topic_prefix", "camera_map",
+        ]  # fmt: skip
+        widgets = {"password": forms.PasswordInput(render_value=True)}
+
+
+@admin.register(FrigateBroker)
+class FrigateBrokerAdmin(RestrictedAdmin):
+    """MQTT brokers that `manage.py frigate_subscriber` subscribes to for an agency. The Frigate camera names are
+    mapped to the agency's Frigate cameras by their external_id (or through camera_map)."""
+
+    form = FrigateBrokerForm
+    list_display = ["name", "agency", "url", "topic_prefix", "is_active", "last_connected_at", "last_message_at"]
+    list_filter = ["is_active", "agency"]
+    fieldsets = [
+        (None, {"fields": ["agency", "name", "is_active"]}),
+        ("Broker", {"fields": ["url", "username", "password", "tls", "ca_certificate", "client_id"]}),
+        ("Frigate", {"fields": ["topic_prefix", "camera_map"]}),
+        ("Status", {"fields": ["last_connected_at", "last_message_at", "last_error"]}),
+    ]
+    readonly_fields = ["last_connected_at", "last_message_at", "last_error"]
 
 
 class ReadOnlyAdmin(RestrictedAdmin):

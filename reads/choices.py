@@ -16,9 +16,36 @@ class PlateKind(models.TextChoices):
     NONE = "none", "No plate"
 
 
+class CameraPeer(models.TextChoices):
+    """What feeds a camera's reads: this system's own batch API, or another product's output received as it is."""
+
+    NATIVE = "native", "Native batch API"
+    OPENALPR = "openalpr", "OpenALPR / Rekor agent"
+    FRIGATE = "frigate", "Frigate NVR"
+    PLATERECOGNIZER = "platerecognizer", "Plate Recognizer Stream / Snapshot"
+    AXIS = "axis", "Axis License Plate Verifier"
+    HIKVISION = "hikvision", "Hikvision ANPR camera"
+    GENETEC = "genetec", "Genetec AutoVu / Security Center"
+
+
+class DateOrder(models.TextChoices):
+    """How a peer writes a date with slashes (Genetec's DateUtc `10/24/2024`): the order cannot be told from a date
+    whose day is 12 or less."""
+
+    NOT_SET = "", "Not set (ambiguous dates are refused)"
+    MDY = "mdy", "Month/day/year"
+    DMY = "dmy", "Day/month/year"
+    YMD = "ymd", "Year/month/day"
+
+
 class ReadSource(models.TextChoices):
     CAMERA_PUSH = "camera_push", "Camera push (batch API)"
     OPENALPR_AGENT = "openalpr_agent", "OpenALPR agent webhook"
+    FRIGATE = "frigate", "Frigate NVR"
+    PLATERECOGNIZER = "platerecognizer", "Plate Recognizer"
+    AXIS = "axis", "Axis License Plate Verifier"
+    HIKVISION = "hikvision", "Hikvision ANPR"
+    GENETEC = "genetec", "Genetec AutoVu"
     RECOGNITION = "recognition", "Image recognition"
     IMPORT = "import", "Import"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis
 from django.contrib.postgres.indexes import GinIndex
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 
-from .choices import AccessAction, CameraKind, Channel, Direction, PlateKind, Purpose, ReadSource
+from .choices import AccessAction, CameraKind, CameraPeer, Channel, DateOrder, Direction, PlateKind, Purpose, ReadSource
 from .querysets import AccessLogQuerySet, CameraQuerySet, EvidenceHoldQuerySet, PurgeRunQuerySet, ReadQuerySet
 
 CAMERA_NEEDS_PUBLIC_COMMENT = (
@@ -20,6 +22,8 @@ CAMERA_NEEDS_PUBLIC_COMMENT = (
     "recorded on the agency (Civil Code §1798.90.55(a))."
 )
 CAMERA_FIXED_NEEDS_LOCATION = "A fixed camera needs a location."
+CAMERA_PEER_NEEDS_EXTERNAL_ID = "A camera fed by {peer} needs the identifier {peer} uses for it (external_id)."
+CAMERA_TIME_ZONE_UNKNOWN = "Unknown time zone {value!r}; use an IANA name such as America/Los_Angeles."
 
 
 class Camera(models.Model):
@@ -41,6 +45,29 @@ class Camera(models.Model):
         max_length=64, blank=True, help_text="OpenALPR agent uid, to map the agent's webhooks to this camera."
     )
     agent_camera_id = models.BigIntegerField(null=True, blank=True, help_text="The agent's camera number.")
+    peer = models.CharField(
+        max_length=16,
+        choices=CameraPeer.choices,
+        default=CameraPeer.NATIVE,
+        help_text="What sends this camera's reads.",
+    )
+    external_id = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text=(
+            "The identifier the peer uses for this camera: Frigate's camera name, Plate Recognizer's camera_id, the "
+            "Axis serial number, Hikvision's device:channel (MAC address, IP address or channel name), the Genetec "
+            "camera name, the OpenALPR agent_uid:camera_id. Unique per agency and peer."
+        ),
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA time zone of the peer's times that carry no offset (a time that cannot be placed is refused).",
+    )
+    date_order = models.CharField(
+        max_length=3, choices=DateOrder.choices, blank=True, help_text="Order of the peer's slash-written dates."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CameraQuerySet.as_manager()
@@ -54,6 +81,11 @@ class Camera(models.Model):
                 name="camera_unique_agent_stream",
                 condition=~models.Q(agent_uid=""),
             ),
+            models.UniqueConstraint(
+                fields=["agency", "peer", "external_id"],
+                name="camera_unique_external_id_per_agency_peer",
+                condition=~models.Q(external_id=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,6 +97,17 @@ class Camera(models.Model):
             raise ValidationError({"is_active": CAMERA_NEEDS_PUBLIC_COMMENT})
         if self.kind == CameraKind.FIXED and self.location is None:
             raise ValidationError({"location": CAMERA_FIXED_NEEDS_LOCATION})
+        self.external_id = (self.external_id or "").strip()
+        # OpenALPR cameras may be mapped by agent_uid and agent_camera_id instead.
+        if self.peer not in (CameraPeer.NATIVE, CameraPeer.OPENALPR) and not self.external_id:
+            raise ValidationError(
+                {"external_id": CAMERA_PEER_NEEDS_EXTERNAL_ID.format(peer=CameraPeer(self.peer).label)}
+            )
+        if self.time_zone:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationError({"time_zone": CAMERA_TIME_ZONE_UNKNOWN.format(value=self.time_zone)}) from None
 
     @property
     def is_online(self) -> bool:
@@ -404,3 +447,59 @@ class SearchAuditSample(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return bool(self.finding)
+
+
+# --- Frigate over MQTT -------------------------------------------------------------------------------------------
+
+FRIGATE_BROKER_URL_SCHEME = "Use mqtt://host:port, or mqtts://host:port for TLS."
+
+
+class FrigateBroker(models.Model):
+    """An MQTT broker a private entity's (or an agency's) Frigate publishes to, which `manage.py frigate_subscriber`
+    subscribes to for the agency. The session is persistent (clean session off, a fixed client id, QoS 1), so the
+    broker keeps what it received while the subscriber was away and hands it over when it reconnects."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="frigate_brokers")
+    name = models.CharField(max_length=120)
+    url = models.CharField(max_length=255, help_text="mqtt://host:1883 or mqtts://host:8883 (TLS).")
+    username = models.CharField(max_length=150, blank=True)
+    password = models.CharField(max_length=255, blank=True)
+    tls = models.BooleanField(default=False, help_text="Connect with TLS (implied by mqtts://).")
+    ca_certificate = models.TextField(
+        blank=True,
+        help_text="PEM of the certificate authority that signed the broker's certificate (else the system's).",
+    )
+    topic_prefix = models.CharField(max_length=120, default="frigate", help_text="Frigate's mqtt.topic_prefix.")
+    client_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Fixed MQTT client id of the persistent session (default alpr-records-<agency slug>-<id>).",
+    )
+    camera_map = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Frigate camera name -> the external_id of one of the agency's Frigate cameras, where they differ "
+        '(e.g. {"driveway": "hoa-gate-1"}). Names not listed are looked up as they are.',
+    )
+    is_active = models.BooleanField(default=True)
+    last_connected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="frigatebroker_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+    def clean(self) -> None:
+        if not self.url.startswith(("mqtt://", "mqtts://")):
+            raise ValidationError({"url": FRIGATE_BROKER_URL_SCHEME})
+        if not isinstance(self.camera_map, dict):
+            raise ValidationError({"camera_map": "A JSON object of Frigate camera name -> external_id."})
+
+    @property
+    def session_client_id(self) -> str:
+        return self.client_id or f"alpr-records-{self.agency.slug}-{self.pk}"[:64]

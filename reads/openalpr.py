@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from agencies.choices import US_STATES
 
 NOT_AN_OBJECT = "The webhook body must be a JSON object."
-UNSUPPORTED_TYPE = "data_type {value!r} is not handled; this endpoint takes alpr_group and heartbeat."
+UNSUPPORTED_TYPE = "data_type {value!r} is not handled; this endpoint takes alpr_results, alpr_group and heartbeat."
 FIELD_REQUIRED = "{name} is required in an alpr_group document."
 FIELD_TYPE = "{name} must be {kind}."
 BAD_IMAGE = "vehicle_crop_jpeg is not valid base64."

@@ -20,6 +20,7 @@ from . import retention as retention_hooks
 from .files import day_folder, files_delete, folder_clear, read_file_store
 from .models import Camera, CameraMove, EvidenceHold, EvidenceHoldItem, PurgeRun, Read
 from .partitions import forget_partition, partitions_ensure, partitions_existing, utc_day
+from .passes import PASS_LOCK_SQL, StoredPass, pass_merge, pass_reads_drop, pass_reads_find, pass_update
 from .plates import canonical_key
 from .types import IngestedRead
 from .validation import CameraInfo, ReadInput, validate_items
@@ -51,6 +52,7 @@ class IngestResult:
     duplicates: int
     reads: list[IngestedRead] = field(default_factory=list)
     alerts: int = 0
+    updated: list[int] = field(default_factory=list)  # ids of reads a later message of their pass improved
 
 
 _INSERT_READS = """
@@ -115,13 +117,20 @@ def read_ingest(
     plate_crops: Mapping[str, bytes] | None = None,
     recognition_job_id: int | None = None,
     now: dt.datetime | None = None,
+    pass_window: dt.timedelta | None = None,
 ) -> IngestResult:
-    """The one ingest path for every source (batch API, OpenALPR agent, recognition, import).
+    """The one ingest path for every source (batch API, OpenALPR agent, other peers, recognition, import).
 
     Validates the whole batch first (all-or-nothing), stores the reads in one multi-row statement, records their
     plates in the plate index, and runs hotlist matching in the same transaction, so an alert exists exactly when
     its read does. Idempotent on (agency, source_id, captured_at): a replayed batch stores nothing twice.
     `images` and `plate_crops` map source_id -> JPEG bytes (internal callers only).
+
+    With a `pass_window`, each item's source_id is the peer's id of a vehicle pass, and a read of the same pass
+    already stored (that source_id, or one of the item's `pass_aliases`, captured within the window; or, with
+    `pass_by_plate_s`, a read of the same camera with the same plate key that many seconds apart) is updated
+    instead of storing another: the best reading wins, and a reading that changed is matched again unless its
+    pass already raised an alert (one alert at most per pass).
     """
     if not items:
         raise IngestValidationError([], BATCH_EMPTY)
@@ -132,28 +141,21 @@ def read_ingest(
     reads, errors = validate_items(items, cameras=_camera_infos(agency), now=now, oldest_allowed=oldest_allowed)
     if errors:
         raise IngestValidationError(errors)
-    for read in reads:
-        if images and read.source_id in images:
-            read.image = read_file_store(
-                agency_id=agency.pk,
-                captured_at=read.captured_at,
-                source_id=read.source_id,
-                suffix="rear",
-                data=images[read.source_id],
-            )
-        if plate_crops and read.source_id in plate_crops:
-            read.plate_crop = read_file_store(
-                agency_id=agency.pk,
-                captured_at=read.captured_at,
-                source_id=read.source_id,
-                suffix="plate",
-                data=plate_crops[read.source_id],
-            )
+    files = _Files(agency, images or {}, plate_crops or {})
+    if pass_window is None:
+        for read in reads:
+            files.attach(read)
     days = {utc_day(read.captured_at) for read in reads}
+
+    def store() -> tuple[list[IngestedRead], int, list[int]]:
+        if pass_window is None:
+            return (*_store(agency, reads, source, recognition_job_id, now), [])
+        return _store_passes(agency, reads, items, source, now, pass_window, files)
+
     # Partition DDL runs before the ingest transaction, so that a long batch never holds its locks.
     partitions_ensure(days)
     try:
-        stored, alerts = _store(agency, reads, source, recognition_job_id, now)
+        stored, alerts, updated = store()
     except IntegrityError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != NO_PARTITION_SQLSTATE:
             raise
@@ -162,9 +164,116 @@ def read_ingest(
         for day in days:
             forget_partition(day)
         partitions_ensure(days)
-        stored, alerts = _store(agency, reads, source, recognition_job_id, now)
+        stored, alerts, updated = store()
+    duplicates = len(reads) - len(stored) - len(updated)
     return IngestResult(
-        received=len(items), stored=len(stored), duplicates=len(reads) - len(stored), reads=stored, alerts=alerts
+        received=len(items), stored=len(stored), duplicates=duplicates, reads=stored, alerts=alerts, updated=updated
+    )
+
+
+class _Files:
+    """Images that came with a batch, stored when their read is stored (or improved, for a pass)."""
+
+    def __init__(self, agency: Agency, images: Mapping[str, bytes], plate_crops: Mapping[str, bytes]):
+        self.agency, self.images, self.plate_crops = agency, images, plate_crops
+
+    def attach(
+        self,
+        read: ReadInput,
+        *,
+        key: str | None = None,
+        captured_at: dt.datetime | None = None,
+        kinds: tuple[str, ...] = ("image", "plate_crop"),
+    ) -> None:
+        """Store the read's images of `kinds` (under `key`, the stored pass's source_id, when updating one)."""
+        key, captured_at = key or read.source_id, captured_at or read.captured_at
+        if "image" in kinds and read.source_id in self.images:
+            read.image = read_file_store(
+                agency_id=self.agency.pk, captured_at=captured_at, source_id=key, suffix="rear",
+                data=self.images[read.source_id],
+            )  # fmt: skip
+        if "plate_crop" in kinds and read.source_id in self.plate_crops:
+            read.plate_crop = read_file_store(
+                agency_id=self.agency.pk, captured_at=captured_at, source_id=key, suffix="plate",
+                data=self.plate_crops[read.source_id],
+            )  # fmt: skip
+
+
+@transaction.atomic
+def _store_passes(
+    agency: Agency, reads: list[ReadInput], items: Sequence, source: str, now, window: dt.timedelta, files: _Files
+) -> tuple[list[IngestedRead], int, list[int]]:
+    aliases = [[str(alias) for alias in item.get("pass_aliases") or ()] for item in items]
+    by_plate_s = [int(item.get("pass_by_plate_s") or 0) for item in items]
+    locks = {f"{agency.pk}:{source}:{read.source_id}" for read in reads}
+    locks |= {f"{agency.pk}:{source}:camera:{read.camera_id}" for read, s in zip(reads, by_plate_s, strict=True) if s}
+    with connection.cursor() as cursor:
+        for key in sorted(locks):  # one order, so two batches never wait on each other in a circle
+            cursor.execute(PASS_LOCK_SQL, [key])
+    found = pass_reads_find(
+        agency_id=agency.pk, source=source, reads=reads, aliases=aliases, by_plate_s=by_plate_s, window=window
+    )
+    new = [read for read, rows in zip(reads, found, strict=True) if not rows]
+    for read in new:
+        files.attach(read)
+    stored = _insert(agency, new, source, None) if new else []
+    alerts = _match(stored)
+    updated: list[int] = []
+    rematch: list[StoredPass] = []
+    for read, rows in zip(reads, found, strict=True):
+        if not rows:
+            continue
+        # The read stored under the message's own id stays (its alerts name it); else the pass's first read.
+        keep = next((row for row in rows if row.source_id == read.source_id), rows[0])
+        merged = [row for row in rows if row is not keep]
+        changes, reading_changed = pass_merge(keep, read)
+        better = "confidence" in changes or "plate" in changes
+        # An image replaces the stored one only with the better reading; otherwise it fills in a missing one.
+        kinds = tuple(name for name in ("image", "plate_crop") if better or not getattr(keep, name))
+        files.attach(read, key=keep.source_id, captured_at=keep.captured_at, kinds=kinds)
+        changes.update({name: getattr(read, name) for name in kinds if getattr(read, name)})
+        pass_reads_drop(agency_id=agency.pk, rows=merged)
+        if changes or merged:
+            pass_update(agency_id=agency.pk, stored=keep, changes=changes)
+            updated.append(keep.id)
+        if reading_changed:
+            rematch.append(keep)
+        # A read of the pass merged away may have raised the pass's alert: the kept read stands for it now.
+        keep.merged_ids = [row.id for row in merged]
+    if rematch:
+        alerts += _rematch(agency, rematch, source)
+    with connection.cursor() as cursor:
+        cursor.execute(_HEARTBEAT_SQL, [now, sorted({read.camera_id for read in reads})])
+    return stored, alerts, updated
+
+
+def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
+    """Match improved readings of passes against the hotlists, except passes that already raised an alert."""
+    from hotlists.models import Alert  # hotlists sits above reads; imported here as the matching hook is
+
+    ids = {row.id for row in rows} | {merged for row in rows for merged in row.merged_ids}
+    alerted = set(Alert.objects.filter(read_id__in=ids).values_list("read_id", flat=True))
+    fresh = [row for row in rows if row.id not in alerted and not alerted & set(row.merged_ids)]
+    if not fresh:
+        return 0
+    plates = sorted({row.plate for row in fresh})
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_PLATES, [plates, [canonical_key(plate) for plate in plates]])
+    return _match(
+        [
+            IngestedRead(
+                id=row.id,
+                owner_agency_id=agency.pk,
+                camera_id=row.camera_id,
+                captured_at=row.captured_at,
+                plate=row.plate,
+                plate_state=row.plate_state,
+                candidates=tuple(c["plate"] for c in row.candidates or () if c.get("plate") != row.plate),
+                image=row.image,
+                source=source,
+            )
+            for row in fresh
+        ]
     )
 
 
@@ -230,6 +339,41 @@ def _match(stored: list[IngestedRead]) -> int:
 
 def camera_heartbeat(*, camera_ids: Sequence[int], at: dt.datetime | None = None) -> int:
     return Camera.objects.filter(id__in=camera_ids).update(last_heartbeat_at=at or timezone.now())
+
+
+CAMERA_NOT_YOURS = "Only your own agency's cameras can be changed."
+
+
+@transaction.atomic
+def camera_save(*, agency: Agency, camera: Camera | None = None, fields: Mapping, moved_by=None) -> Camera:
+    """Create a camera of `agency`, or change one of its cameras (a new position is recorded as a move). The model's
+    rules apply (public comment before activation, a peer's camera needs its external_id, unique per agency and
+    peer), so the API cannot do what admin refuses."""
+    fields = dict(fields)
+    latitude, longitude = fields.pop("latitude", ...), fields.pop("longitude", ...)
+    heading = fields.pop("heading", ...)
+    location = ... if latitude is ... else (None if latitude is None else Point(longitude, latitude, srid=4326))
+    if camera is None:
+        camera = Camera(agency=agency, location=None if location is ... else location, **fields)
+        camera.heading = None if heading is ... else heading
+        camera.full_clean()
+        camera.save()
+        return camera
+    if camera.agency_id != agency.pk:
+        raise ValidationError(CAMERA_NOT_YOURS)
+    for name, value in fields.items():
+        setattr(camera, name, value)
+    new_location = camera.location if location is ... else location
+    new_heading = camera.heading if heading is ... else heading
+    if (new_location, new_heading) != (camera.location, camera.heading):
+        candidate = Camera(**{f.attname: getattr(camera, f.attname) for f in Camera._meta.concrete_fields})
+        candidate.location, candidate.heading = new_location, new_heading
+        candidate.full_clean()  # the whole camera as it will be, before anything is written
+        camera.save(update_fields=list(fields))
+        return camera_move(camera=camera, location=new_location, heading=new_heading, moved_by=moved_by, reason="api")
+    camera.full_clean()
+    camera.save(update_fields=list(fields) or None)
+    return camera
 
 
 @transaction.atomic

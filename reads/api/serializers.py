@@ -3,11 +3,12 @@ from rest_framework import serializers
 
 from common.fields import FloatField
 
-from ..choices import STATED_PURPOSES
+from ..choices import STATED_PURPOSES, CameraKind, CameraPeer, DateOrder
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..search import Near, SearchCriteria
 
 SEARCH_PAGE_MAX = 10_000
+CAMERA_LATLON_PAIR = "Give both latitude and longitude, or neither."
 
 
 class PurposeSerializer(serializers.Serializer):
@@ -160,7 +161,7 @@ class CameraSerializer(serializers.ModelSerializer):
         model = Camera
         fields = [
             "id", "agency_id", "agency", "name", "kind", "latitude", "longitude", "heading", "is_active",
-            "expected_interval_s", "last_heartbeat_at", "online",
+            "expected_interval_s", "last_heartbeat_at", "online", "peer", "external_id", "time_zone", "date_order",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -171,6 +172,29 @@ class CameraSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_longitude(self, camera):
         return camera.location.x if camera.location else None
+
+
+class CameraWriteSerializer(serializers.Serializer):
+    """A camera of the caller's agency as a records clerk creates or changes it (checked again by Camera.clean)."""
+
+    name = serializers.CharField(max_length=120)
+    kind = serializers.ChoiceField(choices=CameraKind.choices, default=CameraKind.FIXED)
+    latitude = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
+    longitude = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
+    heading = serializers.IntegerField(min_value=0, max_value=359, required=False, allow_null=True)
+    is_active = serializers.BooleanField(default=False)
+    expected_interval_s = serializers.IntegerField(min_value=1, required=False)
+    peer = serializers.ChoiceField(choices=CameraPeer.choices, default=CameraPeer.NATIVE)
+    external_id = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    date_order = serializers.ChoiceField(choices=DateOrder.choices, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if ("latitude" in attrs) != ("longitude" in attrs) or (
+            (attrs.get("latitude") is None) != (attrs.get("longitude") is None)
+        ):
+            raise serializers.ValidationError({"latitude": [CAMERA_LATLON_PAIR]})
+        return attrs
 
 
 class EvidenceHoldSerializer(serializers.ModelSerializer):

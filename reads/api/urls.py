@@ -10,6 +10,13 @@ from .analysis_views import (
     PlacesView,
 )
 from .audit_views import SearchAuditViewSet, StaleAccountsView
+from .peer_views import (
+    AxisIngestView,
+    FrigateIngestView,
+    GenetecIngestView,
+    HikvisionIngestView,
+    PlateRecognizerIngestView,
+)
 from .views import (
     AccessLogViewSet,
     CameraViewSet,
@@ -39,6 +46,11 @@ urlpatterns = [
     path("analysis/places/export/", PlacesExportView.as_view(), name="analysis-places-export"),
     path("analysis/locate/", LocateView.as_view(), name="analysis-locate"),
     path("analysis/locate/export/", LocateExportView.as_view(), name="analysis-locate-export"),
+    path("ingest/frigate/", FrigateIngestView.as_view(), name="ingest-frigate"),
+    path("ingest/platerecognizer/", PlateRecognizerIngestView.as_view(), name="ingest-platerecognizer"),
+    path("ingest/axis/", AxisIngestView.as_view(), name="ingest-axis"),
+    path("ingest/hikvision/", HikvisionIngestView.as_view(), name="ingest-hikvision"),
+    path("ingest/genetec/", GenetecIngestView.as_view(), name="ingest-genetec"),
     path("audit/stale-accounts/", StaleAccountsView.as_view(), name="stale-accounts"),
     *router.urls,
 ]

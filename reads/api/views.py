@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
@@ -5,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,16 +18,29 @@ from common.throttles import FailOpenScopedRateThrottle
 from .. import openalpr
 from ..access_log import access_log_write
 from ..analysis.vehicles import GROUP_BY_VEHICLE, vehicle_search_grouped
-from ..choices import AccessAction, Channel, ReadSource
+from ..choices import AccessAction, CameraPeer, Channel, ReadSource
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
+from ..peers import openalpr_frames
+from ..peers.common import PeerError, PeerRead
+from ..peers.ingest import PeerCameraError, peer_camera, peer_reads_ingest
 from ..purpose import purpose_validate
 from ..search import read_search
-from ..services import IngestValidationError, camera_heartbeat, hold_place, hold_release, read_ingest
+from ..services import (
+    CAMERA_NOT_YOURS,
+    IngestValidationError,
+    camera_heartbeat,
+    camera_save,
+    hold_place,
+    hold_release,
+    read_ingest,
+)
+from .peer_views import ingest_response
 from .serializers import (
     AccessLogEntrySerializer,
     BatchRequestSerializer,
     BatchResponseSerializer,
     CameraSerializer,
+    CameraWriteSerializer,
     EvidenceHoldSerializer,
     HoldReleaseSerializer,
     PurgeRunSerializer,
@@ -36,22 +51,9 @@ from .serializers import (
 )
 
 BATCH_BODY = 'Send a JSON object {"reads": [...]} with up to 1,000 reads.'
-ALL_DUPLICATES = "Every read in this batch was already stored; nothing was stored twice."
-STORED = "Stored."
 UNKNOWN_AGENT_CAMERA = "No camera of your agency is mapped to agent {agent!r} camera {camera!r}; map it in admin."
+INACTIVE_AGENT_CAMERA = "The camera mapped to agent {agent!r} camera {camera!r} is not active."
 NO_IMAGE = "This read has no image of that kind."
-
-
-def _ingest_response(result) -> Response:
-    body = {
-        "received": result.received,
-        "stored": result.stored,
-        "duplicates": result.duplicates,
-        "alerts": result.alerts,
-        "read_ids": [read.id for read in result.reads],
-        "detail": ALL_DUPLICATES if result.stored == 0 else STORED,
-    }
-    return Response(body, status=status.HTTP_201_CREATED if result.stored else status.HTTP_200_OK)
 
 
 class ReadBatchView(APIView):
@@ -72,12 +74,14 @@ class ReadBatchView(APIView):
             result = read_ingest(agency=membership_of(request.user).agency, items=items, source=ReadSource.CAMERA_PUSH)
         except IngestValidationError as exc:
             return Response({"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
-        return _ingest_response(result)
+        return ingest_response(result)
 
 
 class OpenAlprWebhookView(APIView):
-    """The OpenALPR / Rekor Scout agent's webhook: `alpr_group` documents become reads, heartbeats mark cameras
-    alive. Point the agent's data destination at this URL with an ingest token in the Authorization header."""
+    """The OpenALPR / Rekor Scout agent's webhook: `alpr_results` frames and `alpr_group` documents become reads
+    (one per vehicle pass: the frames of a pass, then its group, update one read), heartbeats mark cameras alive.
+    Point the agent's data destination at this URL with an ingest token in the Authorization header. A camera is
+    mapped by agent_uid and agent_camera_id, or by external_id `<agent_uid>:<camera_id>` (peer openalpr)."""
 
     permission_classes = [IngestPermission]
     throttle_classes = [FailOpenScopedRateThrottle]
@@ -98,24 +102,64 @@ class OpenAlprWebhookView(APIView):
                 ).values_list("id", flat=True)
             )
             return Response({"cameras_alive": camera_heartbeat(camera_ids=ids)})
-        if kind != "alpr_group":
+        if kind not in ("alpr_group", "alpr_results"):
             raise ValidationError({"data_type": [openalpr.UNSUPPORTED_TYPE.format(value=kind)]})
-        agent, number = str(document.get("agent_uid", "")), document.get("camera_id")
-        if not openalpr.is_whole_number(number):
-            raise ValidationError({"camera_id": [openalpr.FIELD_TYPE.format(name="camera_id", kind="a whole number")]})
-        camera = Camera.objects.filter(agency=agency, agent_uid=agent, agent_camera_id=number).first()
-        if camera is None or not agent:
-            raise ValidationError({"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent, camera=number)]})
+        camera = self._camera(agency, document)
         try:
+            if kind == "alpr_results":
+                reads = openalpr_frames.frame_reads(document)
+                result = peer_reads_ingest(
+                    agency=agency,
+                    peer=CameraPeer.OPENALPR,
+                    reads=reads,
+                    camera=camera,
+                    pass_window_s=openalpr_frames.PASS_WINDOW_S,
+                )
+                return ingest_response(result)
             item, image = openalpr.group_to_item(document, camera_id=camera.pk)
-        except openalpr.WebhookError as exc:
+        except (openalpr.WebhookError, PeerError) as exc:
             raise ValidationError({"detail": str(exc)}) from exc
-        images = {item["source_id"]: image} if image else None
-        try:
-            result = read_ingest(agency=agency, items=[item], source=ReadSource.OPENALPR_AGENT, images=images)
         except IngestValidationError as exc:
             return Response({"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
-        return _ingest_response(result)
+        # The group names the frames of its pass: a read stored from those frames is updated, not stored again.
+        item["pass_aliases"] = [str(uuid) for uuid in document.get("uuids") or [] if isinstance(uuid, str | int)]
+        images = {item["source_id"]: image} if image else None
+        try:
+            result = read_ingest(
+                agency=agency,
+                items=[item],
+                source=ReadSource.OPENALPR_AGENT,
+                images=images,
+                pass_window=dt.timedelta(seconds=openalpr_frames.PASS_WINDOW_S),
+            )
+        except IngestValidationError as exc:
+            return Response({"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return ingest_response(result)
+
+    @staticmethod
+    def _camera(agency, document) -> Camera:
+        agent, number = str(document.get("agent_uid") or ""), document.get("camera_id")
+        camera = None
+        if number is not None and not openalpr.is_whole_number(number):
+            raise ValidationError({"camera_id": [openalpr.FIELD_TYPE.format(name="camera_id", kind="a whole number")]})
+        if agent and number is not None:
+            camera = Camera.objects.filter(agency=agency, agent_uid=agent, agent_camera_id=number).first()
+        if camera is None:
+            keys = openalpr_frames.frame_camera_keys(document)
+            if not keys:
+                raise ValidationError({"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent, camera=number)]})
+            probe = PeerRead(camera=keys[0], camera_keys=keys, pass_id="", time=None, plate="")
+            try:
+                return peer_camera(agency=agency, peer=CameraPeer.OPENALPR, read=probe)
+            except PeerCameraError as exc:
+                if "not active" in str(exc):
+                    raise ValidationError({"camera": [str(exc)]}) from None
+                raise ValidationError(
+                    {"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent or document.get("site_id"), camera=number)]}
+                ) from None
+        if not camera.is_active:
+            raise ValidationError({"camera": [INACTIVE_AGENT_CAMERA.format(agent=agent, camera=number)]})
+        return camera
 
 
 class ReadSearchView(APIView):
@@ -240,12 +284,46 @@ class ReadViewSet(AlprViewSet):
 
 
 class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
-    """Cameras of agencies whose reads the caller may search, with health (online when heard from recently)."""
+    """Cameras of agencies whose reads the caller may search, with health (online when heard from recently). A
+    records clerk creates and changes the cameras of their own agency here too (peer, external_id, time zone)."""
 
     queryset = Camera.objects.select_related("agency")
     serializer_class = CameraSerializer
-    filterset_fields = ["agency", "kind", "is_active"]
-    required_perms = {"list": ("reads.view_camera",), "retrieve": ("reads.view_camera",)}
+    filterset_fields = ["agency", "kind", "is_active", "peer", "external_id"]
+    required_perms = {
+        "list": ("reads.view_camera",),
+        "retrieve": ("reads.view_camera",),
+        "create": ("reads.add_camera",),
+        "partial_update": ("reads.change_camera",),
+    }
+
+    @extend_schema(request=CameraWriteSerializer, responses={201: CameraSerializer})
+    def create(self, request):
+        body = CameraWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            camera = camera_save(agency=membership_of(request.user).agency, fields=body.validated_data)
+        except DjangoValidationError as exc:
+            raise validation_error(exc) from exc
+        return Response(CameraSerializer(camera).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CameraWriteSerializer, responses=CameraSerializer)
+    def partial_update(self, request, pk=None):
+        camera = self.get_object()
+        if camera.agency_id != membership_of(request.user).agency_id:
+            raise PermissionDenied(CAMERA_NOT_YOURS)  # a partner sees the owner's cameras, and changes none
+        body = CameraWriteSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            camera = camera_save(
+                agency=membership_of(request.user).agency,
+                camera=camera,
+                fields=body.validated_data,
+                moved_by=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise validation_error(exc) from exc
+        return Response(CameraSerializer(camera).data)
 
 
 class EvidenceHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AlprViewSet):

@@ -39,6 +39,7 @@ swapped for the changed one by a throwaway pytest plugin; nothing in the tree ch
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -250,6 +251,60 @@ def _openalpr_body(w: World) -> dict:
         "best_region": "us-ca",
         "best_plate": {"plate": "4MTX322", "confidence": 91.2, "region": "us-ca", "candidates": []},
     }
+
+
+def _peer_camera(w: World, peer: str, external_id: str) -> None:
+    """The owner's camera as the peer names it (inside the row's savepoint): another agency's token finds none."""
+    Camera.objects.create(
+        agency=w.agencies["owner"], name=f"Matrix {peer}", location=w.cameras["owner"].location, peer=peer,
+        external_id=external_id, is_active=True,
+    )  # fmt: skip
+
+
+def _peer_body(peer: str):
+    """A one-read message in the peer's own shape, for the owner's camera mapped to that peer."""
+
+    def body(w: World):
+        at = timezone.now() - dt.timedelta(minutes=3)
+        _peer_camera(w, peer, "matrix-cam")
+        if peer == "frigate":
+            return {
+                "type": "new",
+                "after": {
+                    "id": "mx-1",
+                    "camera": "matrix-cam",
+                    "start_time": at.timestamp(),
+                    "recognized_license_plate": "4MTX323",
+                    "recognized_license_plate_score": 0.9,
+                },
+            }
+        if peer == "platerecognizer":
+            return {
+                "hook": {"event": "recognition"},
+                "data": {
+                    "camera_id": "matrix-cam",
+                    "timestamp": at.isoformat(),
+                    "results": [{"plate": "4mtx323", "score": 0.9}],
+                },
+            }
+        if peer == "axis":
+            event = {
+                "plateText": "4MTX323",
+                "capture_timestamp": str(int(at.timestamp() * 1000)),
+                "carID": "1",
+                "camera_info": {"SerialNumber": "matrix-cam"},
+            }
+            return {"event": SimpleUploadedFile("event.json", json.dumps(event).encode(), "application/json")}
+        if peer == "hikvision":
+            xml = (
+                f"<EventNotificationAlert><ipAddress>matrix-cam</ipAddress><channelID>1</channelID>"
+                f"<dateTime>{at.isoformat()}</dateTime><eventType>ANPR</eventType><channelName>matrix-cam"
+                f"</channelName><ANPR><licensePlate>4MTX323</licensePlate></ANPR></EventNotificationAlert>"
+            )
+            return {"anpr.xml": SimpleUploadedFile("anpr.xml", xml.encode(), "text/xml")}
+        return {"PlateRead": "4MTX323", "LprCameraName": "matrix-cam", "Timestamp": at.isoformat(), "Id": "mx-1"}
+
+    return body
 
 
 def _upload_body(w: World) -> dict:
@@ -497,6 +552,32 @@ API_ROWS = [
         everyone(401, owner_camera=201, partner_camera=400),
         body=_openalpr_body,
         writes=_count(Read),
+    ),
+    *[
+        Row(
+            f"ingest-{peer}",
+            "post",
+            everyone(401, owner_camera=201, partner_camera=400),
+            body=_peer_body(peer),
+            multipart=peer in ("axis", "hikvision"),
+            writes=_count(Read),
+        )
+        for peer in ("frigate", "platerecognizer", "axis", "hikvision", "genetec")
+    ],
+    # -- cameras: a records clerk creates and changes its own agency's cameras (a partner sees the owner's, only)
+    Row(
+        "camera-list",
+        "post",
+        everyone(403, **only(CLERKS, 201), anonymous=401),
+        body=lambda w: {"name": "Matrix new camera", "kind": "mobile", "peer": "frigate", "external_id": "mx-new"},
+        writes=_count(Camera),
+    ),
+    Row(
+        "camera-detail",
+        "patch",
+        everyone(403, owner_clerk=200, private_clerk=404, anonymous=401),
+        args=lambda w: [w.cameras["owner"].pk],
+        body=lambda w: {"peer": "genetec", "external_id": "Matrix SharpV", "time_zone": "America/Los_Angeles"},
     ),
     # -- evidence holds: the agency's own; a partner may search the owner's reads but not hold them
     Row(

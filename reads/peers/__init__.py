@@ -1,0 +1,1 @@
+"""Parsers of other products' plate-read messages (one module per peer), each returning PeerRead objects."""

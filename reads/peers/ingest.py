@@ -1,0 +1,98 @@
+"""From a peer's parsed reads to the one ingest service: find the camera the peer names, place its times, and
+store the reads with pass merging (reads.services.read_ingest with a pass window).
+
+A read is refused when its camera is not mapped, or not active, in the receiving agency: no camera is ever
+created by a read (a public agency's camera is enabled only after its public comment meeting).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db.models.functions import Lower
+
+from agencies.models import Agency
+
+from ..choices import CameraPeer, ReadSource
+from ..models import Camera
+from ..services import IngestResult, read_ingest
+from .common import PeerError, PeerRead, place_time
+
+UNKNOWN_CAMERA = (
+    "No camera of your agency is mapped to {peer} camera {identifier!r}; a records clerk sets it as the camera's "
+    "external_id in admin (peer {peer})."
+)
+INACTIVE_CAMERA = "The {peer} camera {identifier!r} is mapped to camera {name!r}, which is not active."
+
+SOURCES = {
+    CameraPeer.OPENALPR: ReadSource.OPENALPR_AGENT,
+    CameraPeer.FRIGATE: ReadSource.FRIGATE,
+    CameraPeer.PLATERECOGNIZER: ReadSource.PLATERECOGNIZER,
+    CameraPeer.AXIS: ReadSource.AXIS,
+    CameraPeer.HIKVISION: ReadSource.HIKVISION,
+    CameraPeer.GENETEC: ReadSource.GENETEC,
+}
+
+
+class PeerCameraError(PeerError):
+    """The camera a read names is unknown or inactive: answered as an error on the `camera` field."""
+
+
+def peer_camera(*, agency: Agency, peer: str, read: PeerRead, cameras: dict | None = None) -> Camera:
+    """The agency's camera the peer calls `read.camera` (or one of `read.camera_keys`), matched without regard to
+    case; PeerCameraError naming the identifier received when there is none or it is not active."""
+    keys = [key.lower() for key in (read.camera, *read.camera_keys) if key]
+    cache_key = tuple(keys)
+    if cameras is not None and cache_key in cameras:
+        camera = cameras[cache_key]
+    else:
+        found = {
+            camera.external_lower: camera
+            for camera in Camera.objects.annotate(external_lower=Lower("external_id")).filter(
+                agency=agency, peer=peer, external_lower__in=keys
+            )
+        }
+        camera = next((found[key] for key in keys if key in found), None)
+        if cameras is not None:
+            cameras[cache_key] = camera
+    label = CameraPeer(peer).label
+    if camera is None:
+        raise PeerCameraError(UNKNOWN_CAMERA.format(peer=label, identifier=read.camera))
+    if not camera.is_active:
+        raise PeerCameraError(INACTIVE_CAMERA.format(peer=label, identifier=read.camera, name=camera.name))
+    return camera
+
+
+def peer_reads_ingest(
+    *,
+    agency: Agency,
+    peer: str,
+    reads: Sequence[PeerRead],
+    pass_window_s: int,
+    camera: Camera | None = None,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Store a peer's reads through read_ingest; PeerError for a camera or time that cannot be placed,
+    IngestValidationError for a read the ingest rules refuse. Nothing is stored unless every read is good."""
+    items, images, crops = [], {}, {}
+    cameras: dict = {}
+    for read in reads:
+        mapped = camera or peer_camera(agency=agency, peer=peer, read=read, cameras=cameras)
+        captured_at = place_time(
+            read.time, camera=read.camera, time_zone=mapped.time_zone, date_order=mapped.date_order
+        )
+        items.append(read.item(camera_id=mapped.pk, captured_at=captured_at))
+        if read.image:
+            images[read.pass_id[:128]] = read.image
+        if read.plate_crop:
+            crops[read.pass_id[:128]] = read.plate_crop
+    return read_ingest(
+        agency=agency,
+        items=items,
+        source=SOURCES[peer],
+        images=images,
+        plate_crops=crops,
+        now=now,
+        pass_window=dt.timedelta(seconds=pass_window_s),
+    )
