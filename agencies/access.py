@@ -195,6 +195,7 @@ HOLDINGS: dict[str, Holding] = {
     "auditlog.logentry": Holding("actor__membership__agency"),
     "reads.camera": Holding("agency"),
     "reads.cameramove": Holding("camera__agency", perms_of="reads.camera"),
+    "reads.frigatebroker": Holding("agency"),
     "reads.accesslogentry": Holding("agency"),
     "reads.evidencehold": Holding("agency"),
     "reads.evidenceholditem": Holding("hold__agency", perms_of="reads.evidencehold"),

@@ -11,12 +11,12 @@ import zoneinfo
 
 import pytest
 import time_machine
-from hypothesis import settings as hypothesis_settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from agencies.choices import AgencyKind, Role
@@ -26,7 +26,6 @@ from .factories import AgencyFactory, UserFactory
 
 # Camera and read fixtures are shared by every app's tests that need reads.
 from .reads.conftest import camera, ingest_client, make_camera, search_body, store_reads  # noqa: E402, F401
-
 
 # Property tests draw the same examples on every run (derandomize): the suite gives one answer on every machine
 # and day. Widening the search is done by raising max_examples or by a separate, randomised fuzzing run
