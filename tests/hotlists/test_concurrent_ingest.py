@@ -16,6 +16,13 @@ from reads.services import read_ingest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _truncate_reads():
+    yield
+    with connection.cursor() as cursor:  # the partitioned reads table is not Django's to flush
+        cursor.execute("TRUNCATE reads_read")
+
+
 def _batch(camera, plate, at, source_id):
     return [{"camera": camera.pk, "captured_at": at.isoformat(), "plate": plate, "source_id": source_id}]
 
