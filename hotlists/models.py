@@ -252,7 +252,7 @@ class NotificationSubscription(models.Model):
     kind = models.CharField(max_length=8, choices=SubscriptionKind.choices)
     url = models.URLField(blank=True)
     email = models.EmailField(blank=True)
-    secret = models.CharField(max_length=64, blank=True, help_text="HMAC-SHA256 key for X-ALPR-Signature.")
+    secret = models.CharField(max_length=64, blank=True, help_text="Standard Webhooks signing secret (whsec_...).")
     min_priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     include_historical = models.BooleanField(default=False, help_text="Also notify hits on earlier reads.")
     is_active = models.BooleanField(default=True)
