@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from common.jobs import single_flight
+
 from . import notifications, services
 
 NOTIFICATIONS_QUEUE = "notifications"
@@ -32,7 +34,20 @@ def notification_dispatch_due_task() -> int:
     return notifications.notification_dispatch_due()
 
 
-@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
+# An import of a million-entry extract takes about a minute: longer limits than the default, still under the
+# broker's visibility timeout (600 s).
+IMPORT_SOFT_TIME_LIMIT_S = 480
+IMPORT_TIME_LIMIT_S = 540
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=IMPORT_SOFT_TIME_LIMIT_S,
+    time_limit=IMPORT_TIME_LIMIT_S,
+)
+@single_flight("hotlists.tasks.hotlist_drop_folder_task")
 def hotlist_drop_folder_task() -> list[int]:
     """Beat: import new extracts from HOTLIST_DROP_DIR. Returns the ids of the HotlistImport rows written."""
     return services.hotlist_import_drop_folder()

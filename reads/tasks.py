@@ -2,11 +2,14 @@
 
 from celery import shared_task
 
+from common.jobs import single_flight
+
 from .partitions import partitions_analyze_recent, partitions_ensure_ahead
 from .services import read_purge_expired
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@single_flight("reads.tasks.ensure_partitions")
 def ensure_partitions() -> list[str]:
     names = partitions_ensure_ahead()
     partitions_analyze_recent()
@@ -14,5 +17,6 @@ def ensure_partitions() -> list[str]:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@single_flight("reads.tasks.purge_expired_reads")
 def purge_expired_reads() -> int:
     return read_purge_expired().pk

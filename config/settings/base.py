@@ -193,9 +193,19 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"recognition.tasks.*": {"queue": "recognition"}}
 # Redis gives an unacknowledged task (its worker died mid-task) to another worker after the visibility timeout.
 # It must exceed the longest task; fault tests shorten it to see a redelivery within seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# Every task stops before Redis would hand its message to a second worker: the soft limit raises
+# SoftTimeLimitExceeded in the task (its transaction rolls back, retries apply), the hard limit kills the process.
+# Tasks that need longer (hotlist imports) set their own limits, still below the visibility timeout.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat's scheduler also records its own heartbeat, which /healthz reads (config/celery_app.py).
+CELERY_BEAT_SCHEDULER = "config.celery_app:HeartbeatScheduler"
+# Queues a worker must consume; beat sends each a heartbeat task that /healthz checks for.
+CELERY_WORKER_QUEUES = ["default", "recognition", "notifications"]
 # The schedule lives here (Celery's own beat), so there is one place to read it.
 CELERY_BEAT_SCHEDULE: dict = {
     "reads-ensure-partitions": {"task": "reads.tasks.ensure_partitions", "schedule": crontab(minute=5)},
@@ -208,6 +218,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"queue": "notifications", "expires": 10},
     },
     "hotlists-drop-folder": {"task": "hotlists.tasks.hotlist_drop_folder_task", "schedule": 120.0},
+    **{
+        f"health-worker-heartbeat-{queue}": {
+            "task": "config.celery_app.worker_heartbeat",
+            "schedule": 30.0,
+            "args": [queue],
+            "options": {"queue": queue, "expires": 30},
+        }
+        for queue in CELERY_WORKER_QUEUES
+    },
 }
 
 # Hotlists: state extracts dropped in HOTLIST_DROP_DIR/<agency slug>/<hotlist drop_file_name> replace their list
@@ -223,6 +242,8 @@ RECOGNITION_DETECTOR_WEIGHTS = env("RECOGNITION_DETECTOR_WEIGHTS", default="")
 RECOGNITION_DATASETS_DIR = Path(env("RECOGNITION_DATASETS_DIR", default=str(BASE_DIR.parent / "shared" / "datasets")))
 RECOGNITION_MAX_IMAGE_BYTES = env.int("RECOGNITION_MAX_IMAGE_BYTES", default=20_000_000)
 RECOGNITION_MAX_FILES_PER_UPLOAD = 50
+# Starts of one job that may end with the worker gone (killed, out of memory, time limit) before it is given up.
+RECOGNITION_MAX_ATTEMPTS = env.int("RECOGNITION_MAX_ATTEMPTS", default=3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 30_000_000
 
