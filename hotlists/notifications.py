@@ -225,3 +225,15 @@ def _send_email(subscription: NotificationSubscription, payload: dict) -> None:
     subject = f"ALPR hotlist alert: {payload['plate']} on {payload['list']}"
     lines = [f"{key}: {value}" for key, value in payload.items()]
     send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [subscription.email])
+
+
+def notification_backlog_health() -> dict:
+    """/healthz: pending notifications due more than HEALTH_OUTBOX_OVERDUE_S ago (the dispatcher runs every 10 s, so
+    any means it or the endpoints are failing). Counted on the partial index of pending rows, at most 10,000."""
+    overdue_before = timezone.now() - dt.timedelta(seconds=settings.HEALTH_OUTBOX_OVERDUE_S)
+    pending = NotificationOutbox.objects.filter(status=OutboxStatus.PENDING)
+    overdue = pending.filter(next_attempt_at__lt=overdue_before)
+    count = len(overdue.values_list("id", flat=True)[:10_000])
+    oldest = pending.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    oldest_due_s = max((timezone.now() - oldest).total_seconds(), 0.0) if oldest else 0.0
+    return {"status": "fail" if count else "ok", "overdue": count, "oldest_due_s": round(oldest_due_s, 1)}

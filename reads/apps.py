@@ -6,4 +6,9 @@ class ReadsConfig(AppConfig):
     verbose_name = "Cameras and plate reads"
 
     def ready(self) -> None:
+        from common.health import register_check
+
         from . import lookups  # noqa: F401 - registers the __like lookup
+        from .partitions import partition_health
+
+        register_check("read_partition_tomorrow", partition_health)

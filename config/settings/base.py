@@ -85,7 +85,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL's JIT compiler costs 100-400 ms to plan a search over many partitions and saves nothing on queries
 # that read a few thousand rows: off for this application's connections.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A session left idle inside a transaction is ended by the server after DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS:
+# an open write transaction holds back every agency's live alert feed (it waits for older transactions to settle,
+# hotlists/selectors.py) and vacuum. Web processes also bound each statement (config/wsgi.py sets
+# DATABASE_STATEMENT_TIMEOUT_MS); workers leave it unbounded (0) and rely on their task time limits.
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60_000)
+DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=0)
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    f"-c jit=off -c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
@@ -254,6 +263,14 @@ ALPR_RETENTION_DAYS_MAX = 730
 ALPR_INGEST_BATCH_MAX = 1000
 ALPR_SEARCH_RADIUS_MAX_M = 50_000
 ALPR_CAMERA_OFFLINE_AFTER_S = env.int("ALPR_CAMERA_OFFLINE_AFTER_S", default=300)
+
+# /healthz thresholds (common/health.py). A heartbeat older than HEALTH_HEARTBEAT_STALE_S means the worker of that
+# queue, or beat, has stopped; disk below either free-space floor answers 503.
+HEALTH_HEARTBEAT_STALE_S = env.int("HEALTH_HEARTBEAT_STALE_S", default=120)
+HEALTH_OUTBOX_OVERDUE_S = env.int("HEALTH_OUTBOX_OVERDUE_S", default=300)
+HEALTH_OLDEST_TRANSACTION_WARN_S = env.int("HEALTH_OLDEST_TRANSACTION_WARN_S", default=60)
+HEALTH_DISK_MIN_FREE_BYTES = env.int("HEALTH_DISK_MIN_FREE_BYTES", default=1024**3)
+HEALTH_DISK_MIN_FREE_PERCENT = env.float("HEALTH_DISK_MIN_FREE_PERCENT", default=5.0)
 
 LOGGING = {
     "version": 1,

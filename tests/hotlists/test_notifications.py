@@ -184,3 +184,16 @@ def test_email_and_min_priority(agency, hit):
     assert notification_dispatch_due() == 1
     [message] = mail.outbox
     assert message.to == ["watch@example.gov"] and "7ABC123" in message.subject
+
+
+def test_health_reports_an_overdue_notification_backlog(client, agency, hotlist, entry_for, ingested, camera):
+    notification_subscription_create(agency=agency, name="CAD", kind="webhook", url="http://127.0.0.1:9/hook")
+    entry_for(hotlist, "7LATE01")
+    match_ingested_reads([ingested(agency, "7LATE01", camera=camera)])
+    assert client.get("/healthz").json()["checks"]["notification_backlog"]["status"] == "ok"  # just queued: not overdue
+    NotificationOutbox.objects.update(next_attempt_at=timezone.now() - dt.timedelta(minutes=10))
+    response = client.get("/healthz")
+    code, body = response.status_code, response.json()
+    backlog = body["checks"]["notification_backlog"]
+    assert (code, backlog["status"], backlog["overdue"]) == (200, "fail", 1)
+    assert backlog["oldest_due_s"] >= 600
