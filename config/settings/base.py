@@ -227,6 +227,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"queue": "notifications", "expires": 10},
     },
     "hotlists-drop-folder": {"task": "hotlists.tasks.hotlist_drop_folder_task", "schedule": 120.0},
+    "hotlists-sweep-imports": {"task": "hotlists.tasks.hotlist_imports_sweep_task", "schedule": 60.0},
     **{
         f"health-worker-heartbeat-{queue}": {
             "task": "config.celery_app.worker_heartbeat",
