@@ -9,7 +9,20 @@ import environ
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+class _SecretFiles(environ.FileAwareMapping):
+    """Any variable may be given instead as `<NAME>_FILE`, the path of a file holding its value (container or
+    systemd credentials), so that secrets need not sit in the process environment. The file's trailing newline,
+    which editors and `echo` add, is not part of the value."""
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
+
+
 env = environ.Env()
+env.ENVIRON = _SecretFiles()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-development-key-change-me")
@@ -48,6 +61,9 @@ MIDDLEWARE = [
     "common.middleware.SecurityHeadersMiddleware",
     "common.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from STATIC_ROOT (after collectstatic), compressed and with far-future cache headers on
+    # hashed names, before any session or database work; a path outside STATIC_ROOT (an encoded `..`) is a 404.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -138,7 +154,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Read images and signed MOU documents are confidential: they live outside any public URL and are
 # served only through permission-checked views (there is no MEDIA_URL route).
