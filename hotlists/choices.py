@@ -100,9 +100,6 @@ class ImportOutcome(models.TextChoices):
     FAILED = "failed", "Failed (system error)"
 
 
-IMPORT_FINISHED = (ImportOutcome.SUCCEEDED, ImportOutcome.REFUSED, ImportOutcome.FAILED)
-
-
 class ImportStage(models.TextChoices):
     """The step a running import is at; `HotlistImport.progress` counts within it."""
 

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from common.jobs import single_flight
+from common.jobs import heartbeat_write, single_flight
 
 from . import notifications, services
 
@@ -35,7 +35,9 @@ def notification_deliver_task(outbox_id: int) -> str:
 @shared_task(queue=NOTIFICATIONS_QUEUE, ignore_result=True)
 def notification_dispatch_due_task() -> int:
     """Beat, every ~10 s: deliver pending outbox rows the broker never carried or that are due for a retry."""
-    return notifications.notification_dispatch_due()
+    delivered = notifications.notification_dispatch_due()
+    heartbeat_write("hotlists.tasks.notification_dispatch_due_task")  # /healthz: when the dispatcher last ran
+    return delivered
 
 
 # An import of a million-entry extract takes about a minute: longer limits than the default, still under the
