@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from config.celery_app import app as celery_app
 from hotlists.choices import Category, HotlistSource, ImportFormat
 from hotlists.models import Hotlist, HotlistImport
 from hotlists.services import IMPORT_INTERRUPTED, hotlist_import, hotlist_import_queue
+from hotlists.tasks import hotlist_import_task
 
 from ..hotlists.conftest import clew_text
 
@@ -51,18 +51,11 @@ def _wait(predicate, timeout: float, what: str):
 
 
 @pytest.fixture
-def broker(monkeypatch):
-    """Celery as in production (not eager), on this session's own broker database, emptied first."""
-    url = settings.CELERY_BROKER_URL
-    subprocess.run(["redis-cli", "-u", url, "FLUSHDB"], check=False, capture_output=True)
+def broker(private_redis, monkeypatch):
+    """Celery as in production (not eager), on a private Redis (never the machine's shared one)."""
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "broker_url", url)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    yield url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    subprocess.run(["redis-cli", "-u", url, "FLUSHDB"], check=False, capture_output=True)
+    monkeypatch.setattr("hotlists.services._enqueue_import", lambda import_id: None)  # sent explicitly below
+    return f"{private_redis.url}/3"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -77,6 +70,8 @@ def test_worker_killed_mid_import_leaves_the_list_unchanged_and_the_import_faile
     try:
         workers.append(_worker(broker, "doomed", {}))
         record = hotlist_import_queue(hotlist=hotlist, content=big, file_name="svs.tbl", file_format=ImportFormat.CLEW)
+        with celery_app.connection_for_write(broker) as conn:
+            hotlist_import_task.apply_async(args=[record.pk], connection=conn)
 
         def _mid_import():
             stage = HotlistImport.objects.filter(pk=record.pk).values_list("stage", flat=True).first()
