@@ -251,10 +251,15 @@ def hotlist_import_run(*, import_id: int) -> HotlistImport:
         record.stage = ImportStage.PARSING
         record.started_at = record.progress_at = timezone.now()
         record.save(update_fields=["outcome", "stage", "started_at", "progress_at"])
-    with default_storage.open(record.stored_file, "rb") as handle:
-        content = handle.read()
     try:
+        with default_storage.open(record.stored_file, "rb") as handle:
+            content = handle.read()
         return _run(record, content, None)
+    except Exception as exc:
+        if record.outcome == ImportOutcome.RUNNING:  # failed before _run could record it (the file is gone)
+            _finish(record, time.monotonic(), outcome=ImportOutcome.FAILED, errors=[(0, _system_error(exc))],
+                    error_count=1)  # fmt: skip
+        raise
     finally:
         _discard_file(record)
 
@@ -356,7 +361,7 @@ def _run(record: HotlistImport, content: bytes, progress) -> HotlistImport:
         return _finish(record, clock, outcome=ImportOutcome.REFUSED, errors=exc.errors, error_count=exc.total)
     except Exception as exc:
         logger.exception("import of %s into hotlist %s failed", record.file_name, hotlist.pk)
-        _finish(record, clock, outcome=ImportOutcome.FAILED, errors=[(0, f"System error: {exc}"[:500])], error_count=1)
+        _finish(record, clock, outcome=ImportOutcome.FAILED, errors=[(0, _system_error(exc))], error_count=1)
         raise
     if parsed.header_date is not None:
         record.header_date = timezone.make_aware(parsed.header_date)
@@ -365,8 +370,12 @@ def _run(record: HotlistImport, content: bytes, progress) -> HotlistImport:
         return _apply(record, parsed.entries, tracker, clock)
     except Exception as exc:
         logger.exception("import of %s into hotlist %s failed", record.file_name, hotlist.pk)
-        _finish(record, clock, outcome=ImportOutcome.FAILED, errors=[(0, f"System error: {exc}"[:500])], error_count=1)
+        _finish(record, clock, outcome=ImportOutcome.FAILED, errors=[(0, _system_error(exc))], error_count=1)
         raise
+
+
+def _system_error(exc: Exception) -> str:
+    return f"System error: {str(exc) or exc.__class__.__name__}"[:500]
 
 
 def _parse(hotlist: Hotlist, content: bytes, file_format: str, progress, tracker: _Progress) -> ParsedFile:

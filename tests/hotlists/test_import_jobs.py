@@ -140,3 +140,16 @@ def test_admin_upload_queues_the_import_and_its_page_shows_the_progress(
     listing = client.get(reverse("admin:hotlists_hotlistimport_changelist")).content.decode()
     assert "2 added" in listing
     assert _plates(hotlist) == ["AAA111", "BBB222"]
+
+
+def test_an_import_whose_file_is_gone_ends_failed(hotlist, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    with django_capture_on_commit_callbacks(execute=False):
+        record = hotlist_import_queue(hotlist=hotlist, content=_clew(["AAA111"]), file_name="svs.tbl",
+                                      file_format=ImportFormat.CLEW)  # fmt: skip
+    default_storage.delete(record.stored_file)
+    assert hotlist_import_task.apply(args=[record.pk]).get() == "failed"
+    record.refresh_from_db()
+    assert (record.outcome, record.stage) == ("failed", "done")
+    assert record.errors[0]["reason"].startswith("System error: ")

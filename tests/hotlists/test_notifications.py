@@ -197,3 +197,11 @@ def test_health_reports_an_overdue_notification_backlog(client, agency, hotlist,
     backlog = body["checks"]["notification_backlog"]
     assert (code, backlog["status"], backlog["overdue"]) == (200, "fail", 1)
     assert backlog["oldest_due_s"] >= 600
+
+
+def test_a_dispatcher_run_stops_taking_rows_after_its_time_budget(agency, hit, webhook_server):
+    notification_subscription_create(agency=agency, name="CAD", kind=SubscriptionKind.WEBHOOK, url=webhook_server.url)
+    hit()
+    assert notification_dispatch_due(budget_s=-1) == 0  # out of time before the first row: left for the next run
+    assert NotificationOutbox.objects.get().status == OutboxStatus.PENDING
+    assert notification_dispatch_due() == 1
