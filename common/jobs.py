@@ -54,7 +54,7 @@ def run_alone(name: str) -> Iterator[bool]:
 
 def single_flight(name: str) -> Callable:
     """Decorator for a scheduled task's body: run it only when no other run of `name` is in progress; a run that
-    finds one returns SKIPPED. Either way the job's heartbeat records that the schedule reached a worker."""
+    finds one returns SKIPPED. A run that completes records its time as the job's heartbeat (shown by /healthz)."""
 
     def decorate(func: Callable) -> Callable:
         @functools.wraps(func)
