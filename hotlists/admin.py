@@ -13,7 +13,7 @@ from reads.choices import Channel
 from reads.plates import PlateError, normalize_plate
 
 from .alert_access import alert_access_log
-from .choices import ImportFormat, ImportOutcome
+from .choices import ImportFormat, ImportOutcome, ImportStage
 from .models import (
     Alert,
     AlertEvent,
@@ -25,7 +25,7 @@ from .models import (
 )
 from .notifications import notification_subscription_create
 from .rules import PROHIBITED_REASON, states_immigration_purpose
-from .services import hotlist_entry_create, hotlist_import
+from .services import hotlist_entry_create, hotlist_import_queue
 
 
 class HotlistImportForm(forms.Form):
@@ -69,15 +69,16 @@ class HotlistAdmin(RestrictedAdmin):
         return format_html('<a href="{}">Upload a file</a>', reverse("admin:hotlists_hotlist_import", args=[obj.pk]))
 
     def import_view(self, request, pk):
-        """Upload form on a hotlist: all or nothing; a refused file lists each bad line."""
+        """Upload form on a hotlist. The file is queued for a worker (a state extract takes about a minute); the
+        import's own page then shows its stage, progress and outcome. All or nothing: a refused file lists each bad
+        line and the list stays as it was."""
         hotlist = get_object_or_404(restrict(Hotlist.objects.all(), request.user, CHANGE), pk=pk)
         if not request.user.has_perm("hotlists.import_hotlist"):
             raise PermissionDenied
         form = HotlistImportForm(request.POST or None, request.FILES or None, initial={"format": hotlist.import_format})
-        record = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            record = hotlist_import(
+            record = hotlist_import_queue(
                 hotlist=hotlist,
                 content=upload.read(),
                 file_name=upload.name,
@@ -86,27 +87,40 @@ class HotlistAdmin(RestrictedAdmin):
                 user=request.user,
                 channel="admin",
             )
-            if record.outcome == ImportOutcome.SUCCEEDED:
-                self.message_user(
-                    request,
-                    f"Imported {upload.name}: {record.added} added, {record.updated} updated, {record.removed} "
-                    f"removed, {record.unchanged} unchanged, {record.historical_alerts} historical alert(s).",
-                    messages.SUCCESS,
-                )
-                return redirect("admin:hotlists_hotlist_change", hotlist.pk)
             self.message_user(
-                request, f"{upload.name} was refused ({record.error_count} bad line(s)); the list is unchanged.",
-                messages.ERROR,
-            )  # fmt: skip
+                request,
+                f"{upload.name} is queued for import into {hotlist.name}. This page shows its progress and outcome "
+                "(reload it); the list changes only if the whole file is accepted.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:hotlists_hotlistimport_change", record.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": hotlist,
             "title": f"Import into {hotlist.name}",
             "form": form,
-            "record": record,
+            "recent": HotlistImport.objects.filter(hotlist=hotlist).order_by("-started_at")[:5],
         }
         return TemplateResponse(request, "admin/hotlists/hotlist/import.html", context)
+
+
+def import_progress(record: HotlistImport) -> str:
+    """ "parsing: 120,000 of 1,000,000 lines" while running; the outcome's counts once finished."""
+    if record.outcome == ImportOutcome.QUEUED:
+        return "waiting for a worker"
+    if record.outcome == ImportOutcome.RUNNING:
+        if record.stage == ImportStage.PARSING:
+            return f"reading the file: {record.progress:,} of {record.total_lines:,} lines"
+        if record.stage == ImportStage.STAGING:
+            return f"loading entries: {record.progress:,} of {record.records_read:,}"
+        return ImportStage(record.stage).label
+    if record.outcome == ImportOutcome.SUCCEEDED:
+        return (
+            f"{record.added:,} added, {record.updated:,} updated, {record.removed:,} removed, "
+            f"{record.unchanged:,} unchanged, {record.historical_alerts:,} historical alert(s)"
+        )
+    return f"{record.error_count:,} error(s); the list is unchanged"
 
 
 class HotlistEntryForm(forms.ModelForm):
@@ -163,9 +177,14 @@ class HotlistEntryAdmin(RestrictedAdmin):
 
 @admin.register(HotlistImport)
 class HotlistImportAdmin(RestrictedAdmin):
-    list_display = ["started_at", "hotlist", "file_name", "file_format", "outcome", "added", "removed", "unchanged"]
+    list_display = ["started_at", "hotlist", "file_name", "file_format", "outcome", "progress_display"]
     list_filter = ["outcome", "file_format", "channel"]
-    readonly_fields = [f.name for f in HotlistImport._meta.fields]
+    readonly_fields = ["progress_display", *(f.name for f in HotlistImport._meta.fields if f.name != "stored_file")]
+    exclude = ["stored_file"]
+
+    @admin.display(description="Progress")
+    def progress_display(self, obj):
+        return import_progress(obj)
 
     def has_add_permission(self, request):
         return False

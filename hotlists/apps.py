@@ -14,3 +14,9 @@ class HotlistsConfig(AppConfig):
 
         purge_hooks_register(before_reads=alerts_purge_expired, files_needed=alert_files_needed)
         orphan_references_register(READS_ROOT, alerts_referencing)
+
+        from common.health import register_check
+
+        from .notifications import notification_backlog_health
+
+        register_check("notification_backlog", notification_backlog_health)

@@ -91,9 +91,23 @@ class ImportFormat(models.TextChoices):
 
 
 class ImportOutcome(models.TextChoices):
+    """Where an import stands: queued and running while a worker has it, then one of the three outcomes."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     REFUSED = "refused", "Refused (bad file)"
     FAILED = "failed", "Failed (system error)"
+
+
+class ImportStage(models.TextChoices):
+    """The step a running import is at; `HotlistImport.progress` counts within it."""
+
+    WAITING = "waiting", "Waiting for a worker"
+    PARSING = "parsing", "Reading the file (progress: lines of total_lines)"
+    STAGING = "staging", "Loading the entries (progress: entries of records_read)"
+    APPLYING = "applying", "Replacing the list and checking stored reads, in one transaction"
+    DONE = "done", "Done"
 
 
 class AlertStatus(models.TextChoices):

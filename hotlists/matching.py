@@ -9,6 +9,7 @@ a plate equals itself), so one index serves all three match kinds; the strategy 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -241,6 +242,7 @@ def _store_alerts(hits: list[_Hit], *, historical: bool) -> list[Alert]:
     if not historical:
         keyed = [hit for hit in hits if hit.camera_id is not None]
         if keyed:
+            _lock_alert_groups({(hit.entry_id, hit.camera_id) for hit in keyed})
             existing = Alert.objects.filter(
                 historical=False,
                 status__in=OPEN_ALERT_STATUSES,
@@ -279,6 +281,28 @@ def _store_alerts(hits: list[_Hit], *, historical: bool) -> list[Alert]:
     if new_alerts:
         transaction.on_commit(partial(_after_commit, outbox_ids, {a.agency_id for a in new_alerts}))
     return new_alerts
+
+
+def _alert_group_lock_key(entry_id: int, camera_id: int) -> int:
+    digest = hashlib.blake2b(f"alert-group:{entry_id}:{camera_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _lock_alert_groups(keys: set[tuple[int, int]]) -> None:
+    """Serialize concurrent ingest transactions that may fold reads into the same (entry, camera) alert.
+
+    Without it two batches read by one camera at the same moment both find no open alert (neither sees the other's
+    uncommitted one) and both create one. A transaction-scoped advisory lock per group, taken before looking up open
+    alerts, makes the second wait for the first to commit; under READ COMMITTED its lookup, a new statement, then
+    sees the first's alert and bumps it. No constraint can do this: grouping is by a time window, not a key.
+    Locks are taken in one sorted statement, so two batches never wait on each other in opposite orders (deadlock);
+    a batch without hotlist hits takes none."""
+    lock_keys = sorted({_alert_group_lock_key(entry_id, camera_id) for entry_id, camera_id in keys})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS s",
+            [lock_keys],
+        )
 
 
 def _alert_from_hit(hit: _Hit, *, historical: bool, now: dt.datetime) -> Alert:

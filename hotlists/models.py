@@ -16,6 +16,7 @@ from .choices import (
     HotlistSource,
     ImportFormat,
     ImportOutcome,
+    ImportStage,
     MatchKind,
     MatchStrategy,
     OutboxStatus,
@@ -151,6 +152,14 @@ class HotlistImport(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="[{line, reason}] for a refused file.")
     error_count = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
+    # Progress of a background import, written by the worker in their own short transactions.
+    stage = models.CharField(max_length=16, choices=ImportStage.choices, default=ImportStage.DONE)
+    total_lines = models.PositiveIntegerField(default=0, help_text="Lines in the file.")
+    progress = models.PositiveIntegerField(default=0, help_text="Lines read, or entries loaded, so far in the stage.")
+    progress_at = models.DateTimeField(null=True, blank=True, help_text="When the worker last reported progress.")
+    stored_file = models.CharField(
+        max_length=255, blank=True, help_text="Storage path of the uploaded file until a worker has imported it."
+    )
 
     objects = HotlistImportQuerySet.as_manager()
 
@@ -283,7 +292,7 @@ class NotificationSubscription(models.Model):
     kind = models.CharField(max_length=8, choices=SubscriptionKind.choices)
     url = models.URLField(blank=True)
     email = models.EmailField(blank=True)
-    secret = models.CharField(max_length=64, blank=True, help_text="HMAC-SHA256 key for X-ALPR-Signature.")
+    secret = models.CharField(max_length=64, blank=True, help_text="Standard Webhooks signing secret (whsec_...).")
     min_priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     include_historical = models.BooleanField(default=False, help_text="Also notify hits on earlier reads.")
     is_active = models.BooleanField(default=True)

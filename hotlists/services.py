@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from reads.models import EvidenceHold
 from reads.plates import PlateError, canonical_key, normalize_plate
 from reads.services import hold_purge_lock
 
-from .choices import ALERT_TRANSITIONS, AlertStatus, Category, ImportFormat, ImportOutcome
+from .choices import ALERT_TRANSITIONS, AlertStatus, Category, ImportFormat, ImportOutcome, ImportStage
 from .matching import match_historical
 from .models import Alert, AlertEvent, AlertHoldItem, Hotlist, HotlistEntry, HotlistImport
 from .parsers import ImportFileError, ParsedEntry, ParsedFile, parse_clew, parse_csv, parse_ncic
@@ -111,15 +116,18 @@ def hotlist_entry_delete(*, entry: HotlistEntry, user) -> None:
 
 # Imports ---------------------------------------------------------------------------------------------------------
 
+# The stage lives for the session (loaded over several short transactions, dropped at the end, or with the session
+# if the worker dies); the ids added live for the applying transaction. Temporary tables need one database session
+# for the whole import: behind a transaction-pooling proxy (PgBouncer) the worker must connect directly.
 _STAGE_DDL = """
 DROP TABLE IF EXISTS hotlist_stage, hotlist_added;
 CREATE TEMP TABLE hotlist_stage (
     plate varchar(10), canonical varchar(10), plate_state varchar(2), ncic_code varchar(1), reason varchar(32),
     case_number varchar(64), description varchar(500), listed_on date, expires_at timestamptz, vehicle_year smallint,
     vehicle_make varchar(40), vehicle_model varchar(40), vehicle_color varchar(24), source_ref varchar(64)
-) ON COMMIT DROP;
-CREATE TEMP TABLE hotlist_added (id bigint PRIMARY KEY) ON COMMIT DROP;
+);
 """
+_ADDED_DDL = "CREATE TEMP TABLE hotlist_added (id bigint PRIMARY KEY) ON COMMIT DROP"
 # Alerts keep their snapshot of an entry that leaves the list (the SET_NULL Django does for ORM deletes).
 _DETACH_ALERTS_SQL = """
 UPDATE hotlists_alert a SET entry_id = NULL
@@ -166,6 +174,15 @@ _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 _COPY_CHUNK = 50_000
 
 
+IMPORT_INTERRUPTED = (
+    "The import was interrupted (the worker stopped: killed, restarted or out of time) before it finished; "
+    "the list is unchanged. Upload the file again."
+)
+# A running import reports its progress at most this often (each report is one short UPDATE of its record).
+_PROGRESS_EVERY_S = 1.0
+_PROGRESS_EVERY_LINES = 20_000
+
+
 def hotlist_import(
     *,
     hotlist: Hotlist,
@@ -177,53 +194,202 @@ def hotlist_import(
     channel: str = "api",
     progress: Callable[[list[str]], Iterable[str]] | None = None,
 ) -> HotlistImport:
-    """Import a file into `hotlist`, all or nothing, and record the import whatever happens.
+    """Import a file into `hotlist` here and now, all or nothing, and record the import whatever happens (the
+    management command, the drop-folder job and the demo; the API and the admin queue a background job instead,
+    `hotlist_import_queue`).
 
-    A state or NCIC extract (default for CLEW and NCIC) replaces the whole list in one transaction: entries absent
-    from the file are removed, new ones added, changed ones updated; a CSV adds to the list unless `replace`. A file
-    with any bad line is refused whole (outcome REFUSED, `errors` lists each line and why) and the list stays as it
-    was. `progress` may wrap the lines (a tqdm bar). New entries are checked against stored reads (historical)."""
-    started_at = timezone.now()
-    clock = time.monotonic()
+    A state or NCIC extract (default for CLEW and NCIC) replaces the whole list: entries absent from the file are
+    removed, new ones added, changed ones updated; a CSV adds to the list unless `replace`. A file with any bad line
+    is refused whole (outcome REFUSED, `errors` lists each line and why) and the list stays as it was. `progress`
+    may wrap the lines (a tqdm bar). New entries are checked against stored reads (historical)."""
+    record = _new_record(hotlist, content, file_name, file_format, user, replace, channel, ImportOutcome.RUNNING)
+    record.stage = ImportStage.PARSING
+    record.save()
+    return _run(record, content, progress)
+
+
+def hotlist_import_queue(
+    *,
+    hotlist: Hotlist,
+    content: bytes,
+    file_name: str,
+    file_format: str,
+    user=None,
+    replace: bool | None = None,
+    channel: str = "api",
+) -> HotlistImport:
+    """Record an import as queued and hand it to a worker after commit (`hotlist_import_run`). A state extract of a
+    million entries takes about a minute, past any web server's timeout: the request only stores the file.
+    The record then shows the import's stage and progress, and finally its outcome."""
+    record = _new_record(hotlist, content, file_name, file_format, user, replace, channel, ImportOutcome.QUEUED)
+    record.stage = ImportStage.WAITING
+    name = f"hotlist-imports/{hotlist.agency_id}/{record.sha256}-{uuid.uuid4().hex}.txt"
+    record.stored_file = default_storage.save(name, ContentFile(content))
+    record.save()
+    transaction.on_commit(partial(_enqueue_import, record.pk))
+    return record
+
+
+def _enqueue_import(import_id: int) -> None:
+    from .tasks import hotlist_import_task
+
+    try:
+        hotlist_import_task.delay(import_id)
+    except Exception:  # noqa: BLE001 - a broker outage must not fail the upload; the sweeper queues it again
+        logger.warning("hotlist import %s not queued (broker unavailable); the sweeper will queue it", import_id)
+
+
+def hotlist_import_run(*, import_id: int) -> HotlistImport:
+    """The worker's part of a queued import. Runs it once: a record already finished is returned as it is, and a
+    record still marked running is one whose worker died mid-import (the broker handed the message on): nothing of
+    it was committed, since the list changes and the record's outcome commit together, so it is marked failed."""
+    with transaction.atomic():
+        record = (
+            HotlistImport.objects.select_for_update(of=("self",)).select_related("hotlist", "user").get(pk=import_id)
+        )
+        if record.outcome == ImportOutcome.RUNNING:
+            return _interrupted(record)
+        if record.outcome != ImportOutcome.QUEUED:
+            return record
+        record.outcome = ImportOutcome.RUNNING
+        record.stage = ImportStage.PARSING
+        record.started_at = record.progress_at = timezone.now()
+        record.save(update_fields=["outcome", "stage", "started_at", "progress_at"])
+    try:
+        with default_storage.open(record.stored_file, "rb") as handle:
+            content = handle.read()
+        return _run(record, content, None)
+    except Exception as exc:
+        if record.outcome == ImportOutcome.RUNNING:  # failed before _run could record it (the file is gone)
+            _finish(record, time.monotonic(), outcome=ImportOutcome.FAILED, errors=[(0, _system_error(exc))],
+                    error_count=1)  # fmt: skip
+        raise
+    finally:
+        _discard_file(record)
+
+
+def hotlist_imports_sweep(*, queued_after: dt.timedelta = dt.timedelta(minutes=10)) -> dict[str, int]:
+    """Beat: mark failed the imports still "running" past the import task's hard time limit (their worker is gone:
+    killed, or stopped by the limit), and queue again those "queued" for too long (the broker was down)."""
+    from .tasks import IMPORT_TIME_LIMIT_S
+
+    now = timezone.now()
+    stale = HotlistImport.objects.filter(
+        outcome=ImportOutcome.RUNNING, started_at__lt=now - dt.timedelta(seconds=IMPORT_TIME_LIMIT_S + 60)
+    )
+    failed = 0
+    for import_id in stale.values_list("id", flat=True)[:100]:
+        with transaction.atomic():
+            record = HotlistImport.objects.select_for_update(skip_locked=True).filter(pk=import_id).first()
+            if record is not None and record.outcome == ImportOutcome.RUNNING:
+                _interrupted(record)
+                _discard_file(record)
+                failed += 1
+    waiting = HotlistImport.objects.filter(outcome=ImportOutcome.QUEUED, started_at__lt=now - queued_after)
+    requeued = 0
+    for import_id in waiting.values_list("id", flat=True)[:100]:
+        _enqueue_import(import_id)
+        requeued += 1
+    return {"failed": failed, "requeued": requeued}
+
+
+def _new_record(hotlist, content, file_name, file_format, user, replace, channel, outcome) -> HotlistImport:
     if replace is None:
         replace = file_format in (ImportFormat.CLEW, ImportFormat.NCIC)
-    record = HotlistImport(
+    return HotlistImport(
         hotlist=hotlist,
         user=user if getattr(user, "is_authenticated", False) else None,
         channel=channel,
-        started_at=started_at,
+        started_at=timezone.now(),
         file_name=file_name[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         file_format=file_format,
         replace=replace,
+        outcome=outcome,
     )
+
+
+def _interrupted(record: HotlistImport) -> HotlistImport:
+    logger.error("hotlist import %s into hotlist %s was interrupted", record.pk, record.hotlist_id)
+    record.outcome = ImportOutcome.FAILED
+    record.stage = ImportStage.DONE
+    record.errors = [{"line": 0, "reason": IMPORT_INTERRUPTED}]
+    record.error_count = 1
+    record.finished_at = timezone.now()
+    record.save(update_fields=["outcome", "stage", "errors", "error_count", "finished_at"])
+    return record
+
+
+def _discard_file(record: HotlistImport) -> None:
+    if record.stored_file:
+        default_storage.delete(record.stored_file)
+        HotlistImport.objects.filter(pk=record.pk).update(stored_file="")
+        record.stored_file = ""
+
+
+class _Progress:
+    """Reports a running import's stage and progress on its record, in short autocommit UPDATEs, at most once a
+    second (outside the import's own transaction, so that the admin and the API see it while it runs)."""
+
+    def __init__(self, record: HotlistImport):
+        self.record = record
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, *, total_lines: int | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < _PROGRESS_EVERY_S:
+            return
+        self.last = now
+        fields = {"stage": stage, "progress": done, "progress_at": timezone.now()}
+        if total_lines is not None:
+            fields["total_lines"] = total_lines
+        HotlistImport.objects.filter(pk=self.record.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self.record, name, value)
+
+    def counting(self, lines: list[str]) -> Iterator[str]:
+        for number, line in enumerate(lines, start=1):
+            if number % _PROGRESS_EVERY_LINES == 0:
+                self(ImportStage.PARSING, number)
+            yield line
+
+
+def _run(record: HotlistImport, content: bytes, progress) -> HotlistImport:
+    """Parse, stage and apply one import whose record is saved as running; finish the record."""
+    clock = time.monotonic()
+    hotlist = record.hotlist
+    tracker = _Progress(record)
     try:
-        parsed = _parse(hotlist, content, file_format, progress)
+        parsed = _parse(hotlist, content, record.file_format, progress, tracker)
     except ImportFileError as exc:
         return _finish(record, clock, outcome=ImportOutcome.REFUSED, errors=exc.errors, error_count=exc.total)
+    except Exception as exc:
+        logger.exception("import of %s into hotlist %s failed", record.file_name, hotlist.pk)
+        _finish(record, clock, outcome=ImportOutcome.FAILED, errors=[(0, _system_error(exc))], error_count=1)
+        raise
     if parsed.header_date is not None:
         record.header_date = timezone.make_aware(parsed.header_date)
     record.records_read = len(parsed.entries)
     try:
-        with transaction.atomic():
-            counts = _apply(hotlist, parsed.entries, replace=replace, user=record.user)
-            for name, value in counts.items():
-                setattr(record, name, value)
-            return _finish(record, clock, outcome=ImportOutcome.SUCCEEDED)
+        return _apply(record, parsed.entries, tracker, clock)
     except Exception as exc:
-        logger.exception("import of %s into hotlist %s failed", file_name, hotlist.pk)
-        _finish(record, clock, outcome=ImportOutcome.FAILED, errors=[(0, f"System error: {exc}"[:500])], error_count=1)
+        logger.exception("import of %s into hotlist %s failed", record.file_name, hotlist.pk)
+        _finish(record, clock, outcome=ImportOutcome.FAILED, errors=[(0, _system_error(exc))], error_count=1)
         raise
 
 
-def _parse(hotlist: Hotlist, content: bytes, file_format: str, progress) -> ParsedFile:
+def _system_error(exc: Exception) -> str:
+    return f"System error: {str(exc) or exc.__class__.__name__}"[:500]
+
+
+def _parse(hotlist: Hotlist, content: bytes, file_format: str, progress, tracker: _Progress) -> ParsedFile:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("latin-1")  # fixed-width extracts from older systems
     lines = text.splitlines()
-    if progress is not None:
-        lines = progress(lines)
+    tracker(ImportStage.PARSING, 0, total_lines=len(lines), force=True)
+    lines = tracker.counting(lines) if progress is None else progress(lines)
     if file_format == ImportFormat.CLEW:
         return parse_clew(lines, reason=hotlist.category)
     if file_format == ImportFormat.NCIC:
@@ -235,6 +401,7 @@ def _parse(hotlist: Hotlist, content: bytes, file_format: str, progress) -> Pars
 
 def _finish(record: HotlistImport, clock: float, *, outcome: str, errors=(), error_count: int = 0) -> HotlistImport:
     record.outcome = outcome
+    record.stage = ImportStage.DONE
     record.errors = [{"line": line, "reason": reason} for line, reason in errors]
     record.error_count = error_count
     record.finished_at = timezone.now()
@@ -243,66 +410,88 @@ def _finish(record: HotlistImport, clock: float, *, outcome: str, errors=(), err
     return record
 
 
-def _apply(hotlist: Hotlist, entries: list[ParsedEntry], *, replace: bool, user) -> dict[str, int]:
-    """Stage the entries with COPY, then diff set-wise against the list. Runs inside the caller's transaction."""
+def _apply(record: HotlistImport, entries: list[ParsedEntry], tracker: _Progress, clock: float) -> HotlistImport:
+    """Load the entries into a session temporary table in short COPY statements (each its own transaction when
+    the caller has none open), then diff them set-wise against the list and finish the record in one transaction:
+    the list changes, the historical alerts and the record's outcome commit together or not at all. Only that last
+    step holds a transaction open for long (it is what all-or-nothing costs); loading, the bulk of the bytes,
+    does not."""
+    hotlist = record.hotlist
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE_DDL)
+        try:
+            record.duplicates = _copy_stage(cursor, entries, tracker)
+            # Temporary tables get no autovacuum statistics, and the list's own statistics may predate a big
+            # import: with an index on the stage, a misestimated nested-loop diff probes it instead of scanning it.
+            cursor.execute("CREATE INDEX ON hotlist_stage (plate, plate_state)")
+            cursor.execute("ANALYZE hotlist_stage")
+            tracker(ImportStage.APPLYING, 0, force=True)
+            with transaction.atomic():
+                counts = _diff(cursor, hotlist, replace=record.replace, user=record.user)
+                for name, value in counts.items():
+                    setattr(record, name, value)
+                record.unchanged = len(entries) - record.duplicates - record.added - record.updated
+                return _finish(record, clock, outcome=ImportOutcome.SUCCEEDED)
+        finally:
+            try:
+                cursor.execute("DROP TABLE IF EXISTS hotlist_stage, hotlist_added")
+            except DatabaseError:
+                logger.warning("hotlist_stage not dropped (the session ends with it)")
+
+
+def _diff(cursor, hotlist: Hotlist, *, replace: bool, user) -> dict[str, int]:
     # The row lock serializes imports into one list; matching at ingest reads entries and is not blocked.
     hotlist = Hotlist.objects.select_for_update().get(pk=hotlist.pk)
     now = timezone.now()
     default_expiry = now + hotlist.default_entry_lifetime if hotlist.default_entry_lifetime else None
-    with connection.cursor() as cursor:
-        cursor.execute(_STAGE_DDL)
-        duplicates = _copy_stage(cursor, entries)
-        # Temporary tables get no autovacuum statistics, and the list's own statistics may predate a big import:
-        # with an index on the stage, a misestimated nested-loop diff probes it instead of scanning it per row.
-        cursor.execute("CREATE INDEX ON hotlist_stage (plate, plate_state)")
-        cursor.execute("ANALYZE hotlist_stage")
-        removed = 0
-        if replace:
-            cursor.execute(_DETACH_ALERTS_SQL, [hotlist.pk])
-            cursor.execute(_REMOVE_SQL, [hotlist.pk])
-            removed = cursor.rowcount
-        cursor.execute(_UPDATE_SQL, [hotlist.pk])
-        updated = cursor.rowcount
-        cursor.execute(
-            _INSERT_SQL,
-            {"hotlist": hotlist.pk, "user": getattr(user, "pk", None), "now": now, "default_expiry": default_expiry},
-        )
-        added = cursor.rowcount
+    cursor.execute(_ADDED_DDL)
+    removed = 0
+    if replace:
+        cursor.execute(_DETACH_ALERTS_SQL, [hotlist.pk])
+        cursor.execute(_REMOVE_SQL, [hotlist.pk])
+        removed = cursor.rowcount
+    cursor.execute(_UPDATE_SQL, [hotlist.pk])
+    updated = cursor.rowcount
+    cursor.execute(
+        _INSERT_SQL,
+        {"hotlist": hotlist.pk, "user": getattr(user, "pk", None), "now": now, "default_expiry": default_expiry},
+    )
+    added = cursor.rowcount
     alerts = match_historical(hotlist=hotlist, entries_sql="SELECT id FROM hotlist_added") if added else []
-    unique = len(entries) - duplicates
-    return {
-        "added": added,
-        "updated": updated,
-        "removed": removed,
-        "unchanged": unique - added - updated,
-        "duplicates": duplicates,
-        "historical_alerts": len(alerts),
-    }
+    return {"added": added, "updated": updated, "removed": removed, "historical_alerts": len(alerts)}
 
 
-def _copy_stage(cursor, entries: list[ParsedEntry]) -> int:
-    """COPY the entries into hotlist_stage, keeping the first of repeated (plate, state). Returns the repeats."""
+def _copy_stage(cursor, entries: list[ParsedEntry], tracker: _Progress) -> int:
+    """COPY the entries into hotlist_stage, keeping the first of repeated (plate, state). Returns the repeats.
+    One COPY statement per chunk: each is a short transaction of its own, and progress is reported between them."""
     seen: set[str] = set()
     duplicates = 0
     chunk: list[str] = []
     esc = _COPY_ESCAPE
-    with cursor.copy("COPY hotlist_stage FROM STDIN") as copy:
-        for e in entries:
-            key = e[0] + " " + e[2]
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            chunk.append(
-                f"{e[0]}\t{e[1]}\t{e[2]}\t{e[3]}\t{e[4]}\t{e[5].translate(esc)}\t{e[6].translate(esc)}\t"
-                f"{e[7] or chr(92) + 'N'}\t{e[8] or chr(92) + 'N'}\t{e[9] or chr(92) + 'N'}\t"
-                f"{e[10].translate(esc)}\t{e[11].translate(esc)}\t{e[12].translate(esc)}\t{e[13].translate(esc)}\n"
-            )
-            if len(chunk) >= _COPY_CHUNK:
-                copy.write("".join(chunk))
-                chunk.clear()
-        if chunk:
+    staged = 0
+
+    def flush():
+        with cursor.copy("COPY hotlist_stage FROM STDIN") as copy:
             copy.write("".join(chunk))
+        chunk.clear()
+        tracker(ImportStage.STAGING, staged)
+
+    for e in entries:
+        key = e[0] + " " + e[2]
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        staged += 1
+        chunk.append(
+            f"{e[0]}\t{e[1]}\t{e[2]}\t{e[3]}\t{e[4]}\t{e[5].translate(esc)}\t{e[6].translate(esc)}\t"
+            f"{e[7] or chr(92) + 'N'}\t{e[8] or chr(92) + 'N'}\t{e[9] or chr(92) + 'N'}\t"
+            f"{e[10].translate(esc)}\t{e[11].translate(esc)}\t{e[12].translate(esc)}\t{e[13].translate(esc)}\n"
+        )
+        if len(chunk) >= _COPY_CHUNK:
+            flush()
+    if chunk:
+        flush()
     return duplicates
 
 

@@ -87,3 +87,14 @@ def partitions_existing() -> list[tuple[str, dt.date]]:
 def forget_partition(day: dt.date) -> None:
     """Called after a partition is dropped, so that this process re-creates it if a read for that day arrives."""
     _known_days.discard(day)
+
+
+def partition_health() -> dict:
+    """/healthz: tomorrow's partition (UTC) exists. The hourly scheduler job keeps a week ahead; a missing one
+    means it has not run for days (ingest would still create it on demand, at the cost of DDL in the ingest path)."""
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    name = partition_name(tomorrow)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        exists = cursor.fetchone()[0]
+    return {"status": "ok" if exists else "fail", "partition": name, "exists": exists}

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from common.jobs import single_flight
+
 from .access_log import access_log_checkpoint_write
 from .partitions import partitions_analyze_recent, partitions_ensure_ahead
 from .retention import files_sweep_orphans
@@ -9,6 +11,7 @@ from .services import read_purge_expired
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@single_flight("reads.tasks.ensure_partitions")
 def ensure_partitions() -> list[str]:
     names = partitions_ensure_ahead()
     partitions_analyze_recent()
@@ -16,6 +19,7 @@ def ensure_partitions() -> list[str]:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@single_flight("reads.tasks.purge_expired_reads")
 def purge_expired_reads() -> int:
     return read_purge_expired().pk
 

@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 
 CAMERA_NOT_OURS = "Choose one of your agency's cameras."
 NO_PLATE = "No plate found in the image."
+POISON_IMAGE = (
+    "Recognition was started {attempts} times on this image and never finished (the worker stopped or failed "
+    "each time); given up so that it is not retried for ever."
+)
 
 
 def job_create(
@@ -89,6 +93,12 @@ def job_run(*, job_id: int, recognizer) -> RecognitionJob:
     with transaction.atomic():
         job = RecognitionJob.objects.select_for_update().select_related("camera", "agency").get(pk=job_id)
         if job.status in (RecognitionJob.Status.DONE, RecognitionJob.Status.FAILED):
+            return job
+        if job.status == RecognitionJob.Status.PROCESSING and job.attempts >= settings.RECOGNITION_MAX_ATTEMPTS:
+            # Still "processing" from earlier starts: each ended with the worker gone (killed, out of memory, hard
+            # time limit) before it could record anything. The message comes back after every death (acks_late), so
+            # without this count an image that kills the worker would be retried for ever.
+            _give_up(job)
             return job
         job.status = RecognitionJob.Status.PROCESSING
         job.attempts += 1
@@ -173,6 +183,14 @@ def job_fail(*, job_id: int, error: str) -> None:
     )
 
 
+def _give_up(job: RecognitionJob) -> None:
+    job.status = RecognitionJob.Status.FAILED
+    job.error = POISON_IMAGE.format(attempts=job.attempts)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    logger.error("recognition job %s: %s", job.pk, job.error)
+
+
 def jobs_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
     """Queue again jobs left queued (broker was down at upload) or processing (worker vanished) for too long."""
     cutoff = timezone.now() - older_than
@@ -180,6 +198,8 @@ def jobs_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -
         status=RecognitionJob.Status.PROCESSING, started_at__lt=cutoff
     )
     ids = list(RecognitionJob.objects.filter(stale).values_list("id", flat=True)[:500])
+    # Jobs that have used up their attempts are failed on their next delivery (job_run); queueing them once more
+    # is what ends them, so they are not left "processing" for ever either.
     for job_id in ids:
         _enqueue(job_id)
     return len(ids)

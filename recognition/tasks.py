@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from common.jobs import single_flight
+
 from .services import job_fail, job_run, jobs_requeue_stale
 
 _recognizer = None
@@ -28,6 +30,9 @@ def recognizer():
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=3,
+    # First use in a worker process loads the models (seconds); an image itself takes well under one.
+    soft_time_limit=120,
+    time_limit=180,
 )
 def recognize_job(self, job_id: int) -> str:
     try:
@@ -40,5 +45,6 @@ def recognize_job(self, job_id: int) -> str:
 
 
 @shared_task
+@single_flight("recognition.tasks.requeue_stale_jobs")
 def requeue_stale_jobs() -> int:
     return jobs_requeue_stale()

@@ -11,7 +11,20 @@ from celery.schedules import crontab
 from config.audit_keys import load_audit_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+class _SecretFiles(environ.FileAwareMapping):
+    """Any variable may be given instead as `<NAME>_FILE`, the path of a file holding its value (container or
+    systemd credentials), so that secrets need not sit in the process environment. The file's trailing newline,
+    which editors and `echo` add, is not part of the value."""
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
+
+
 env = environ.Env()
+env.ENVIRON = _SecretFiles()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-development-key-change-me")
@@ -54,6 +67,9 @@ MIDDLEWARE = [
     "agencies.request_scope.RequestScopeMiddleware",
     "common.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from STATIC_ROOT (after collectstatic), compressed and with far-future cache headers on
+    # hashed names, before any session or database work; a path outside STATIC_ROOT (an encoded `..`) is a 404.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -92,7 +108,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL's JIT compiler costs 100-400 ms to plan a search over many partitions and saves nothing on queries
 # that read a few thousand rows: off for this application's connections.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A session left idle inside a transaction is ended by the server after DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS:
+# an open write transaction holds back every agency's live alert feed (it waits for older transactions to settle,
+# hotlists/selectors.py) and vacuum. Web processes also bound each statement (config/wsgi.py sets
+# DATABASE_STATEMENT_TIMEOUT_MS); workers leave it unbounded (0) and rely on their task time limits.
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60_000)
+DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=0)
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    f"-c jit=off -c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
@@ -136,7 +161,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Django's two finders, except that a path outside the static folders (an encoded `..`) is not found (404), not a 500.
 STATICFILES_FINDERS = ["common.staticfinders.FileSystemFinder", "common.staticfinders.AppDirectoriesFinder"]
@@ -217,9 +242,19 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"recognition.tasks.*": {"queue": "recognition"}}
 # Redis gives an unacknowledged task (its worker died mid-task) to another worker after the visibility timeout.
 # It must exceed the longest task; fault tests shorten it to see a redelivery within seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# Every task stops before Redis would hand its message to a second worker: the soft limit raises
+# SoftTimeLimitExceeded in the task (its transaction rolls back, retries apply), the hard limit kills the process.
+# Tasks that need longer (hotlist imports) set their own limits, still below the visibility timeout.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat's scheduler also records its own heartbeat, which /healthz reads (config/celery_app.py).
+CELERY_BEAT_SCHEDULER = "config.celery_app:HeartbeatScheduler"
+# Queues a worker must consume; beat sends each a heartbeat task that /healthz checks for.
+CELERY_WORKER_QUEUES = ["default", "recognition", "notifications"]
 # The schedule lives here (Celery's own beat), so there is one place to read it.
 CELERY_BEAT_SCHEDULE: dict = {
     "reads-ensure-partitions": {"task": "reads.tasks.ensure_partitions", "schedule": crontab(minute=5)},
@@ -237,6 +272,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"queue": "notifications", "expires": 10},
     },
     "hotlists-drop-folder": {"task": "hotlists.tasks.hotlist_drop_folder_task", "schedule": 120.0},
+    "hotlists-sweep-imports": {"task": "hotlists.tasks.hotlist_imports_sweep_task", "schedule": 60.0},
+    **{
+        f"health-worker-heartbeat-{queue}": {
+            "task": "config.celery_app.worker_heartbeat",
+            "schedule": 30.0,
+            "args": [queue],
+            "options": {"queue": queue, "expires": 30},
+        }
+        for queue in CELERY_WORKER_QUEUES
+    },
 }
 
 # Hotlists: state extracts dropped in HOTLIST_DROP_DIR/<agency slug>/<hotlist drop_file_name> replace their list
@@ -252,6 +297,8 @@ RECOGNITION_DETECTOR_WEIGHTS = env("RECOGNITION_DETECTOR_WEIGHTS", default="")
 RECOGNITION_DATASETS_DIR = Path(env("RECOGNITION_DATASETS_DIR", default=str(BASE_DIR.parent / "shared" / "datasets")))
 RECOGNITION_MAX_IMAGE_BYTES = env.int("RECOGNITION_MAX_IMAGE_BYTES", default=20_000_000)
 RECOGNITION_MAX_FILES_PER_UPLOAD = 50
+# Starts of one job that may end with the worker gone (killed, out of memory, time limit) before it is given up.
+RECOGNITION_MAX_ATTEMPTS = env.int("RECOGNITION_MAX_ATTEMPTS", default=3)
 # Pixels of one uploaded image (an 8K frame is 33 million): checked from the header before anything is decoded.
 RECOGNITION_MAX_IMAGE_PIXELS = env.int("RECOGNITION_MAX_IMAGE_PIXELS", default=50_000_000)
 # The largest request body that is not an uploaded file: a JSON body (the API's parsers hold it to this too) or a
@@ -274,6 +321,14 @@ AUDIT_LOG_KEYS = load_audit_keys(
     keys_text=env("AUDIT_LOG_KEYS", default=""), key_file=env("AUDIT_LOG_KEY_FILE", default="")
 )
 AUDIT_LOG_KEY_ID = env("AUDIT_LOG_KEY_ID", default="")
+
+# /healthz thresholds (common/health.py). A heartbeat older than HEALTH_HEARTBEAT_STALE_S means the worker of that
+# queue, or beat, has stopped; disk below either free-space floor answers 503.
+HEALTH_HEARTBEAT_STALE_S = env.int("HEALTH_HEARTBEAT_STALE_S", default=120)
+HEALTH_OUTBOX_OVERDUE_S = env.int("HEALTH_OUTBOX_OVERDUE_S", default=300)
+HEALTH_OLDEST_TRANSACTION_WARN_S = env.int("HEALTH_OLDEST_TRANSACTION_WARN_S", default=60)
+HEALTH_DISK_MIN_FREE_BYTES = env.int("HEALTH_DISK_MIN_FREE_BYTES", default=1024**3)
+HEALTH_DISK_MIN_FREE_PERCENT = env.float("HEALTH_DISK_MIN_FREE_PERCENT", default=5.0)
 
 LOGGING = {
     "version": 1,

@@ -23,3 +23,13 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# collectstatic writes each file under a content-hashed name, with .gz and .br copies, that WhiteNoise serves with
+# a year's cache lifetime; templates refer to them through {% static %}.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# A file missing from the manifest (collectstatic not run after an upgrade) falls back to its plain name instead of
+# turning every page, the error pages included, into a 500.
+WHITENOISE_MANIFEST_STRICT = False

@@ -40,7 +40,8 @@ from reads.search import SearchCriteria
 
 from ..access import console_view, search_rate_check
 from ..forms import AnalysisForm, AnalysisKind, HoldForm
-from ..selectors import held_read_ids, reads_of_state, timeline_map
+from ..maps import read_points
+from ..selectors import held_read_ids, reads_of_state
 from ..state import (
     Kind,
     SearchState,
@@ -152,7 +153,7 @@ def analysis_result(request, log_id: int):
         "kind": stored["kind"],
         "answer": stored["answer"],
         "weekdays": WEEKDAYS,
-        "map": timeline_map(reads),
+        "map_points": read_points(reads),
         "may_export": stored["kind"] != VEHICLES and request.user.has_perm("reads.export_read"),
         "holdable": holdable,
         "held": held_read_ids(user=request.user, read_ids=[read.pk for read in holdable]) if holdable else set(),

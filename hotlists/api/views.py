@@ -5,6 +5,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from common.api import AlprViewSet, client_address, validation_error
 from common.parsers import FormParser, MultiPartParser
@@ -12,7 +13,6 @@ from reads.api.serializers import EvidenceHoldSerializer
 from reads.choices import Channel
 
 from ..alert_access import alert_access_log
-from ..choices import ImportOutcome
 from ..filtersets import AlertFilterSet, HotlistEntryFilterSet
 from ..models import Alert, Hotlist, HotlistEntry, HotlistImport
 from ..selectors import FEED_WAIT_MAX_S, FeedCursorError, alert_feed
@@ -21,7 +21,7 @@ from ..services import (
     alert_transition,
     hotlist_entry_create,
     hotlist_entry_delete,
-    hotlist_import,
+    hotlist_import_queue,
 )
 from .serializers import (
     AlertDetailSerializer,
@@ -51,20 +51,20 @@ class HotlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewS
         "import_file": ("hotlists.import_hotlist",),
     }
 
-    @extend_schema(
-        request=ImportRequestSerializer, responses={201: HotlistImportSerializer, 400: HotlistImportSerializer}
-    )
+    @extend_schema(request=ImportRequestSerializer, responses={202: HotlistImportSerializer})
     @action(detail=True, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request, pk=None):
-        """Import a file (multipart: file, format, replace). All or nothing: a refused file answers 400 with each
-        bad line and why; the import is recorded either way."""
+        """Queue a file for import (multipart: file, format, replace) and answer 202 with the import record, in
+        state `queued`; `Location` names the record (`/api/v1/hotlist-imports/<id>/`), which shows the import's
+        stage and progress while a worker runs it, then its outcome: succeeded with its counts, refused with each
+        bad line and why (the list unchanged: all or nothing), or failed."""
         hotlist = self.get_object()
         if hotlist.agency_id != request.user.membership.agency_id:
             raise PermissionDenied(NOT_YOUR_LIST)
         body = ImportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        record = hotlist_import(
+        record = hotlist_import_queue(
             hotlist=hotlist,
             content=upload.read(),
             file_name=upload.name,
@@ -73,8 +73,10 @@ class HotlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewS
             user=request.user,
             channel="api",
         )
-        code = status.HTTP_201_CREATED if record.outcome == ImportOutcome.SUCCEEDED else status.HTTP_400_BAD_REQUEST
-        return Response(HotlistImportSerializer(record).data, status=code)
+        location = reverse("hotlistimport-detail", args=[record.pk], request=request)
+        return Response(
+            HotlistImportSerializer(record).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
 
 
 class HotlistEntryViewSet(
@@ -109,7 +111,8 @@ class HotlistEntryViewSet(
 
 
 class HotlistImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
-    """The import history of the caller's agency's lists, refused files included."""
+    """The imports of the caller's agency's lists: queued and running ones with their progress, and the history,
+    refused files included."""
 
     queryset = HotlistImport.objects.select_related("user")
     serializer_class = HotlistImportSerializer

@@ -127,20 +127,35 @@ def test_entries_removed_by_a_replacement_leave_their_alerts(hotlist, camera, st
     assert (alert.entry_id, alert.entry_plate, alert.list_name) == (None, "7ABC123", hotlist.name)
 
 
-def test_api_import(hotlist, make_user, client_for, other_agency, make_hotlist):
+def test_api_import_is_queued_and_its_record_shows_the_outcome(
+    hotlist, make_user, client_for, other_agency, make_hotlist, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     clerk = make_user(Role.RECORDS_CLERK, username="clerk")
     client = client_for(clerk)
     url = f"/api/v1/hotlists/{hotlist.pk}/import/"
     good = SimpleUploadedFile("svs.tbl", _clew(["AAA111", "BBB222"]))
-    response = client.post(url, {"file": good, "format": "clew"}, format="multipart")
-    assert response.status_code == 201, response.content
-    assert response.json()["added"] == 2
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(url, {"file": good, "format": "clew"}, format="multipart")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["outcome"], body["stage"], body["added"]) == ("queued", "waiting", 0)
+    assert response["Location"].endswith(f"/api/v1/hotlist-imports/{body['id']}/")
+    assert _plates(hotlist) == []  # nothing imported in the request
+    for callback in queued:  # the worker (Celery eager here) runs it after commit
+        callback()
+    record = client.get(response["Location"]).json()
+    assert (record["outcome"], record["stage"], record["added"], record["total_lines"]) == ("succeeded", "done", 2, 4)
+    assert _plates(hotlist) == ["AAA111", "BBB222"]
+    assert not HotlistImport.objects.get(pk=body["id"]).stored_file  # the upload is not kept once imported
     bad = SimpleUploadedFile("svs.tbl", _clew(["AAA111"], count=3))
-    response = client.post(url, {"file": bad, "format": "clew"}, format="multipart")
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["reason"] == CLEW_FOOTER_MISMATCH.format(expected=3, actual=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": bad, "format": "clew"}, format="multipart")
+    assert response.status_code == 202
+    record = client.get(response["Location"]).json()
+    assert record["outcome"] == "refused"
+    assert record["errors"][0]["reason"] == CLEW_FOOTER_MISMATCH.format(expected=3, actual=1)
     assert _plates(hotlist) == ["AAA111", "BBB222"]
     # An investigator may not import; another agency's list is not even visible.
     investigator = make_user(Role.INVESTIGATOR, username="inv2")

@@ -118,15 +118,15 @@ def test_constant_number_of_queries(agency, make_hotlist, entry_for, ingested, m
             reads.append(ingested(agency, plate, camera=cameras[i % 3], candidates=candidates))
         return reads
 
-    # match, camera names, existing-group lookup, insert alerts, subscriptions, insert outbox rows
-    with django_assert_num_queries(6):
+    # match, camera names, alert-group locks, existing-group lookup, insert alerts, subscriptions, insert outbox rows
+    with django_assert_num_queries(7):
         small = match_ingested_reads(batch(10, 0))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         large = match_ingested_reads(batch(600, 200))
     assert len(small) == 5 + 1  # five plates, one candidate (read 7); read 0's candidate 7HOT000 also hits
     assert len(large) == 300 + 43
-    # Re-reads of alerted plates by the same cameras: match, camera names, group lookup, one UPDATE.
-    with django_assert_num_queries(4):
+    # Re-reads of alerted plates by the same cameras: match, camera names, group locks, group lookup, one UPDATE.
+    with django_assert_num_queries(5):
         assert match_ingested_reads(batch(600, 200)) == []
     assert NotificationOutbox.objects.count() == len(small) + len(large)
     # No hit at all: one query.

@@ -1,9 +1,13 @@
 """Notifications leave through the outbox: signed webhooks, e-mail, retries, and no loss when the broker is down."""
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
+import re
+import time
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -14,7 +18,13 @@ from hotlists import notifications
 from hotlists.choices import OutboxStatus, Priority, SubscriptionKind
 from hotlists.matching import match_ingested_reads
 from hotlists.models import NotificationOutbox
-from hotlists.notifications import SIGNATURE_HEADER, notification_dispatch_due, notification_subscription_create
+from hotlists.notifications import (
+    ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    notification_dispatch_due,
+    notification_subscription_create,
+)
 from hotlists.tasks import notification_dispatch_due_task
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +56,56 @@ def broker_down():
     notifications._broker_down_until = 0.0
 
 
+def _receiver_check():
+    """The verification snippet that docs/hotlists.md gives receivers, run as they would run it."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "hotlists.md").read_text()
+    section = text.split("### Verifying a webhook", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    return namespace["verify_alpr_webhook"]
+
+
+def _lower(headers):
+    return {key.lower(): value for key, value in headers.items()}
+
+
 def _verify(server, secret):
     [(headers, body)] = server.received
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers[SIGNATURE_HEADER], expected)
+    assert _receiver_check()(secret, _lower(headers), body)
     return json.loads(body)
+
+
+def test_webhook_is_signed_the_standard_webhooks_way(agency, hit, webhook_server):
+    sub = notification_subscription_create(
+        agency=agency, name="CAD", kind=SubscriptionKind.WEBHOOK, url=webhook_server.url
+    )
+    assert sub.secret.startswith("whsec_") and len(base64.b64decode(sub.secret[6:])) == 32
+    webhook_server.status = 503  # the first attempt fails, the retry carries the same id and a new timestamp
+    hit()
+    before = int(time.time())
+    assert notification_dispatch_due() == 0
+    webhook_server.status = 200
+    NotificationOutbox.objects.update(next_attempt_at=timezone.now())
+    assert notification_dispatch_due() == 1
+    (first, _), (retry, body) = [(_lower(h), b) for h, b in webhook_server.received]
+    row = NotificationOutbox.objects.get()
+    assert first["webhook-id"] == retry["webhook-id"] == f"alpr-notification-{row.pk}"
+    assert before - 1 <= int(retry[TIMESTAMP_HEADER]) <= time.time() + 1
+    # the signature, computed independently: v1,base64(HMAC-SHA256(secret bytes, "id.timestamp.body"))
+    key = base64.b64decode(sub.secret.removeprefix("whsec_"))
+    signed = f"{retry[ID_HEADER]}.{retry[TIMESTAMP_HEADER]}.".encode() + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert retry[SIGNATURE_HEADER] == expected
+    verify = _receiver_check()
+    assert verify(sub.secret, retry, body)
+    # A replay later than the tolerance, a changed body, an id or timestamp swapped, or another secret: refused.
+    assert not verify(sub.secret, retry, body, tolerance_s=-1)
+    assert not verify(sub.secret, retry, body.replace(b"7ABC123", b"7ABC124"))
+    assert not verify(sub.secret, {**retry, "webhook-id": "alpr-notification-999999"}, body)
+    assert not verify(sub.secret, {**retry, "webhook-timestamp": str(int(retry["webhook-timestamp"]) - 1)}, body)
+    other = notification_subscription_create(agency=agency, name="Other", kind=SubscriptionKind.WEBHOOK, url=sub.url)
+    assert not verify(other.secret, retry, body)
 
 
 def test_webhook_delivered_after_commit_and_signed(agency, hit, webhook_server, django_capture_on_commit_callbacks):
@@ -129,3 +184,24 @@ def test_email_and_min_priority(agency, hit):
     assert notification_dispatch_due() == 1
     [message] = mail.outbox
     assert message.to == ["watch@example.gov"] and "7ABC123" in message.subject
+
+
+def test_health_reports_an_overdue_notification_backlog(client, agency, hotlist, entry_for, ingested, camera):
+    notification_subscription_create(agency=agency, name="CAD", kind="webhook", url="http://127.0.0.1:9/hook")
+    entry_for(hotlist, "7LATE01")
+    match_ingested_reads([ingested(agency, "7LATE01", camera=camera)])
+    assert client.get("/healthz").json()["checks"]["notification_backlog"]["status"] == "ok"  # just queued: not overdue
+    NotificationOutbox.objects.update(next_attempt_at=timezone.now() - dt.timedelta(minutes=10))
+    response = client.get("/healthz")
+    code, body = response.status_code, response.json()
+    backlog = body["checks"]["notification_backlog"]
+    assert (code, backlog["status"], backlog["overdue"]) == (200, "fail", 1)
+    assert backlog["oldest_due_s"] >= 600
+
+
+def test_a_dispatcher_run_stops_taking_rows_after_its_time_budget(agency, hit, webhook_server):
+    notification_subscription_create(agency=agency, name="CAD", kind=SubscriptionKind.WEBHOOK, url=webhook_server.url)
+    hit()
+    assert notification_dispatch_due(budget_s=-1) == 0  # out of time before the first row: left for the next run
+    assert NotificationOutbox.objects.get().status == OutboxStatus.PENDING
+    assert notification_dispatch_due() == 1

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0004_hash_recovery_codes'),
-        ('hotlists', '0001_initial'),
+        ('hotlists', '0002_alert_holds_purged_alert_counts'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0004_hash_recovery_codes'),
-        ('reads', '0006_purged_read_counts'),
+        ('reads', '0009_access_log_alert_view_purpose'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0004_hash_recovery_codes'),
-        ('reads', '0007_camera_peers'),
+        ('reads', '0010_camera_peers'),
     ]
 
     operations = [
