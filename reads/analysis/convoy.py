@@ -171,7 +171,9 @@ def convoy_analyse(*, caller: Caller, criteria: ConvoyCriteria, action: str = Ac
     spread = dt.timedelta(seconds=criteria.seconds)
     wanted = {t_id for row in rows for t_id in row[5][:EVIDENCE_PAIRS_MAX]}
     wanted |= {r_id for row in rows for r_id in row[6][:EVIDENCE_PAIRS_MAX]}
-    reads = evidence_reads(wanted, criteria.start - spread, criteria.end + spread, caller=caller)
+    # Bounded by the shown pairs' target reads (a pair is within `spread` of its target), not the whole window.
+    times = [at for target_id, _, at in used if target_id in wanted] or [criteria.start]
+    reads = evidence_reads(wanted, min(times) - spread, max(times) + spread + dt.timedelta(seconds=1), caller=caller)
     results = []
     for plate, plate_state, together, places, days, target_ids, read_ids, _total in rows:
         pairs = [

@@ -213,7 +213,9 @@ def locate_analyse(*, caller: Caller, criteria: LocateCriteria, action: str = Ac
     wanted = []
     for place in places:
         wanted += sorted(place.read_ids, reverse=True)[:EVIDENCE_PER_PLACE]
-    reads = evidence_reads(wanted, criteria.start, criteria.end, caller=caller)
+    first = min(place.first_seen for place in places)
+    last = max(place.last_seen for place in places) + dt.timedelta(seconds=1)
+    reads = evidence_reads(wanted, first, last, caller=caller)  # only the partitions the plate was read in
     for place in places:
         place.evidence = sorted(
             (reads[i] for i in place.read_ids if i in reads), key=lambda read: read.captured_at, reverse=True
