@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 
-from .choices import AccessAction, CameraKind, Channel, Direction, PlateKind, Purpose, ReadSource
+from .choices import AccessAction, CameraKind, CameraPlacement, Channel, Direction, PlateKind, Purpose, ReadSource
 from .querysets import AccessLogQuerySet, CameraQuerySet, EvidenceHoldQuerySet, PurgeRunQuerySet, ReadQuerySet
 
 CAMERA_NEEDS_PUBLIC_COMMENT = (
@@ -20,6 +20,15 @@ CAMERA_NEEDS_PUBLIC_COMMENT = (
     "recorded on the agency (Civil Code §1798.90.55(a))."
 )
 CAMERA_FIXED_NEEDS_LOCATION = "A fixed camera needs a location."
+CAMERA_RESIDENTIAL_NEEDS_END = (
+    "A camera is never placed permanently in a residential neighbourhood: give the date its temporary placement ends."
+)
+CAMERA_RESIDENTIAL_NEEDS_TREND = (
+    "A camera is placed in a residential neighbourhood only to answer a specific crime trend: describe it."
+)
+CAMERA_PLACEMENT_END_WITHOUT_RESIDENTIAL = (
+    "Only a residential placement is temporary: clear the end date, or choose the residential placement."
+)
 
 
 class Camera(models.Model):
@@ -41,6 +50,21 @@ class Camera(models.Model):
         max_length=64, blank=True, help_text="OpenALPR agent uid, to map the agent's webhooks to this camera."
     )
     agent_camera_id = models.BigIntegerField(null=True, blank=True, help_text="The agent's camera number.")
+    placement = models.CharField(
+        max_length=16,
+        choices=CameraPlacement.choices,
+        blank=True,
+        help_text="Where the camera stands. Residential placements are temporary only.",
+    )
+    placement_ends_on = models.DateField(
+        "temporary placement ends on", null=True, blank=True, help_text="Required for a residential placement."
+    )
+    crime_trend = models.CharField(
+        "crime trend it answers",
+        max_length=300,
+        blank=True,
+        help_text="Required for a residential placement, e.g. 'catalytic converter thefts on Oak Street, May'.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CameraQuerySet.as_manager()
@@ -54,6 +78,13 @@ class Camera(models.Model):
                 name="camera_unique_agent_stream",
                 condition=~models.Q(agent_uid=""),
             ),
+            # The residential rule also holds for writes that skip clean() (a bulk update, the shell).
+            models.CheckConstraint(
+                name="camera_residential_is_temporary",
+                condition=~models.Q(placement=CameraPlacement.RESIDENTIAL)
+                | (models.Q(placement_ends_on__isnull=False) & ~models.Q(crime_trend="")),
+                violation_error_message=CAMERA_RESIDENTIAL_NEEDS_END,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,6 +96,20 @@ class Camera(models.Model):
             raise ValidationError({"is_active": CAMERA_NEEDS_PUBLIC_COMMENT})
         if self.kind == CameraKind.FIXED and self.location is None:
             raise ValidationError({"location": CAMERA_FIXED_NEEDS_LOCATION})
+        errors = {}
+        if self.placement == CameraPlacement.RESIDENTIAL:
+            if self.placement_ends_on is None:
+                errors["placement_ends_on"] = CAMERA_RESIDENTIAL_NEEDS_END
+            if not (self.crime_trend or "").strip():
+                errors["crime_trend"] = CAMERA_RESIDENTIAL_NEEDS_TREND
+        elif self.placement_ends_on is not None:
+            errors["placement_ends_on"] = CAMERA_PLACEMENT_END_WITHOUT_RESIDENTIAL
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_temporarily_placed(self) -> bool:
+        return self.placement == CameraPlacement.RESIDENTIAL
 
     @property
     def is_online(self) -> bool:
@@ -88,6 +133,31 @@ class CameraMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera} moved {self.moved_at:%Y-%m-%d}"
+
+
+class CameraPlacementNotice(models.Model):
+    """A reminder to the agency's records clerks that a camera's temporary (residential) placement has ended: it
+    must be moved back, or its placement renewed for a crime trend that still holds. Written once per camera and
+    end date by the daily task reads.tasks.camera_placement_reminders; a clerk marks it done in admin."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="placement_notices")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    placement_ended_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["resolved_at", "-placement_ended_on"]
+        verbose_name = "camera placement reminder"
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "placement_ended_on"], name="placement_notice_once_per_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera}: temporary placement ended {self.placement_ended_on:%Y-%m-%d}"
 
 
 class Read(models.Model):

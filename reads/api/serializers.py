@@ -116,7 +116,7 @@ class CameraSerializer(serializers.ModelSerializer):
         model = Camera
         fields = [
             "id", "agency_id", "agency", "name", "kind", "latitude", "longitude", "heading", "is_active",
-            "expected_interval_s", "last_heartbeat_at", "online",
+            "expected_interval_s", "last_heartbeat_at", "online", "placement", "placement_ends_on", "crime_trend",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -127,6 +127,14 @@ class CameraSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_longitude(self, camera):
         return camera.location.x if camera.location else None
+
+
+class CameraPlacementSerializer(serializers.Serializer):
+    """A camera's placement. Residential needs placement_ends_on and crime_trend (reads.placement)."""
+
+    placement = serializers.CharField(max_length=16)
+    placement_ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    crime_trend = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class EvidenceHoldSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +17,7 @@ from .. import openalpr
 from ..access_log import access_log_write
 from ..choices import AccessAction, Channel, ReadSource
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
+from ..placement import camera_placement_set
 from ..purpose import purpose_validate
 from ..search import read_search
 from ..services import IngestValidationError, camera_heartbeat, hold_place, hold_release, read_ingest
@@ -24,6 +25,7 @@ from .serializers import (
     AccessLogEntrySerializer,
     BatchRequestSerializer,
     BatchResponseSerializer,
+    CameraPlacementSerializer,
     CameraSerializer,
     EvidenceHoldSerializer,
     HoldReleaseSerializer,
@@ -205,12 +207,38 @@ class ReadViewSet(AlprViewSet):
         return FileResponse(default_storage.open(path, "rb"), content_type="image/jpeg")
 
 
+CAMERA_NOT_OURS = "Only the camera's own agency may change its placement."
+
+
 class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
     """Cameras of agencies whose reads the caller may search, with health (online when heard from recently)."""
 
     queryset = Camera.objects.select_related("agency")
     serializer_class = CameraSerializer
-    filterset_fields = ["agency", "kind", "is_active"]
+    filterset_fields = ["agency", "kind", "is_active", "placement"]
+    required_perms = {"placement": ("reads.change_camera",)}
+
+    @extend_schema(request=CameraPlacementSerializer, responses=CameraSerializer)
+    @action(detail=True, methods=["post"])
+    def placement(self, request, pk=None):
+        """Set where the camera stands. Only the camera's own agency places it; a residential placement is
+        temporary (an end date and the crime trend it answers), else 400."""
+        camera = self.get_object()
+        if camera.agency_id != membership_of(request.user).agency_id:
+            raise PermissionDenied(CAMERA_NOT_OURS)
+        body = CameraPlacementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            camera = camera_placement_set(
+                camera=camera,
+                placement=body.validated_data["placement"],
+                ends_on=body.validated_data["placement_ends_on"],
+                crime_trend=body.validated_data["crime_trend"],
+                user=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise validation_error(exc) from exc
+        return Response(CameraSerializer(camera).data)
 
 
 class EvidenceHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AlprViewSet):
