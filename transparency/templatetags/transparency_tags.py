@@ -22,3 +22,15 @@ def paragraphs(text: str) -> list[str]:
 def key_label(name: str) -> str:
     """ "period_start" -> "Period start"."""
     return str(name).replace("_", " ").capitalize()
+
+
+@register.filter
+def money(value) -> str:
+    """Decimal("43000") -> "$43,000"; Decimal("1234.50") -> "$1,234.50" (the same wording as the FAQ's figures)."""
+    from decimal import Decimal
+
+    from transparency.faq import format_figure
+
+    if value is None:
+        return "not recorded"
+    return format_figure(Decimal(value))
