@@ -84,8 +84,11 @@ def test_faq_figures_follow_the_live_tables_without_anyone_retyping_them(
 
     # The live data changes; the page follows at once (no cache to clear, no clerk to retype anything).
     _camera(agency, "South", is_active=True)
-    _camera(agency, "East", is_active=True, placement=CameraPlacement.RESIDENTIAL,
-            placement_ends_on=timezone.localdate() + dt.timedelta(days=30), crime_trend="Car break-ins, Oak St")  # fmt: skip
+    ends_on = timezone.localdate() + dt.timedelta(days=30)
+    _camera(
+        agency, "East", is_active=True, placement=CameraPlacement.RESIDENTIAL, placement_ends_on=ends_on,
+        crime_trend="Car break-ins, Oak St",
+    )  # fmt: skip
     ProgramFacts.objects.filter(agency=agency).update(cameras_planned=2)
     active_mou(agency, other_agency, scopes=(Scope.SEARCH,))
     active_mou(private_entity, agency, scopes=(Scope.SEARCH,))
