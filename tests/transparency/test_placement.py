@@ -21,7 +21,7 @@ from reads.models import (
     Camera,
     CameraPlacementNotice,
 )
-from reads.placement import PLACEMENT_END_IN_PAST, camera_placement_set
+from reads.placement import camera_placement_set
 from reads.tasks import camera_placement_reminders
 from transparency.program_models import ProgramFacts
 
