@@ -34,3 +34,17 @@ def money(value) -> str:
     if value is None:
         return "not recorded"
     return format_figure(Decimal(value))
+
+
+@register.filter
+def answer_time(seconds) -> str:
+    """Median seconds to answer, in words: "2.5 days", "5 hours", "under an hour"; "no answers yet" for None."""
+    if seconds is None:
+        return "no answers yet"
+    days = float(seconds) / 86400
+    if days >= 1:
+        return f"{days:.1f} days"
+    hours = round(float(seconds) / 3600)
+    if hours < 1:
+        return "under an hour"
+    return f"{hours} hour{'s' if hours != 1 else ''}"
