@@ -5,8 +5,6 @@ go to artifacts/."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core import mail
 from django.db import connection
