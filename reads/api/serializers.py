@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import Purpose
+from ..choices import CameraPlacement, Purpose
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..search import Near, SearchCriteria
 
@@ -111,6 +111,8 @@ class CameraSerializer(serializers.ModelSerializer):
     latitude = serializers.SerializerMethodField()
     longitude = serializers.SerializerMethodField()
     online = serializers.BooleanField(source="is_online")
+    # Empty until a clerk records it: the schema says so (an empty string or one of the placements).
+    placement = serializers.ChoiceField(choices=CameraPlacement.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Camera
@@ -132,7 +134,7 @@ class CameraSerializer(serializers.ModelSerializer):
 class CameraPlacementSerializer(serializers.Serializer):
     """A camera's placement. Residential needs placement_ends_on and crime_trend (reads.placement)."""
 
-    placement = serializers.CharField(max_length=16)
+    placement = serializers.ChoiceField(choices=CameraPlacement.choices)
     placement_ends_on = serializers.DateField(required=False, allow_null=True, default=None)
     crime_trend = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
