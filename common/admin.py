@@ -9,10 +9,14 @@ class AgencyScopedAdmin(admin.ModelAdmin):
     """Narrow the changelist to the signed-in user's agency through `agency_field` (a lookup path to Agency)."""
 
     agency_field = "agency"
+    # Pages that show ALPR information (alerts with their read, recognition jobs with their images): a superuser
+    # sees there only what their own agency membership gives, like anyone. Operators reach other agencies' reads
+    # only through the logged operator look-up (reads.operator), never by browsing admin unlogged.
+    holds_alpr_data = False
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
+        if request.user.is_superuser and not self.holds_alpr_data:
             return qs
         membership = membership_of(request.user)
         if membership is None:

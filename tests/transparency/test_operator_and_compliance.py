@@ -180,3 +180,15 @@ def test_a_compliance_report_covers_a_whole_quarter_that_is_over(agency, clerk, 
     with pytest.raises(ValidationError):
         services.compliance_report_publish(agency=agency, period_start=start, user=clerk)
     assert ComplianceReport.objects.count() == 0
+
+
+def test_a_superuser_cannot_browse_alerts_in_admin_unlogged(root, scene, make_user, verified_client):
+    from .conftest import PLATE_ON_HOTLIST
+
+    changelist = reverse("admin:hotlists_alert_changelist")
+    admin_page = verified_client(make_user(Role.AGENCY_ADMIN, username="pv-admin")).get(changelist)
+    assert PLATE_ON_HOTLIST in admin_page.content.decode()
+    page = verified_client(root).get(changelist)
+    assert page.status_code == 200 and PLATE_ON_HOTLIST not in page.content.decode()
+    jobs = verified_client(root).get(reverse("admin:recognition_recognitionjob_changelist"))
+    assert jobs.status_code == 200
