@@ -208,3 +208,19 @@ def test_costs_council_votes_and_presentations_are_published(client, agency, cle
 def test_fiscal_years_run_july_to_june():
     assert fiscal_year_of(dt.date(2026, 6, 30)) == 2025
     assert fiscal_year_of(dt.date(2026, 7, 1)) == 2026
+
+
+def test_the_program_part_of_the_page_costs_a_bounded_number_of_queries(client, agency, django_assert_max_num_queries):
+    faq_add_starter_set(agency=agency)
+    for n in range(3):
+        ProgramCost.objects.create(agency=agency, fiscal_year=2020 + n)
+        CouncilAuthorization.objects.create(
+            agency=agency, date=dt.date(2025, 1, 1 + n), title="T", link="https://e.gov", ayes=5
+        )
+    client.get(reverse("transparency:portal", args=[agency.slug]))  # fills the activity figures' cache
+    # agency, policy, versions, reports; then the program part: cameras (2), program facts, MOUs, question counts
+    # (3), searches, cost, FAQ, published questions, evaluation (2), costs, votes, presentations, compliance reports:
+    # the same whatever the number of rows.
+    with django_assert_max_num_queries(24):
+        response = client.get(reverse("transparency:portal", args=[agency.slug]))
+    assert response.status_code == 200
