@@ -56,6 +56,8 @@ def test_a_question_is_asked_without_sign_in_and_stored_without_the_askers_addre
 
 
 def test_the_portal_has_the_form_with_labels_and_a_hidden_honeypot(client, agency):
+    page = client.get(reverse("transparency:ask", args=[agency.slug]))
+    assert page.status_code == 200 and 'name="stamp"' in page.content.decode()
     html = client.get(reverse("transparency:portal", args=[agency.slug])).content.decode()
     assert 'action="/transparency/palm-vista-pd/questions/"' in html
     assert '<label for="id_question">' in html and '<label for="id_email">' in html
