@@ -200,3 +200,11 @@ def test_the_median_time_to_answer_is_computed_live(client, agency, clerk):
     assert _figure(html, "median_days_to_answer") == "3.0 days"
     assert _figure(html, "questions_received") == "4"
     assert _figure(html, "questions_answered") == "3"
+
+
+def test_the_scheduled_jobs_of_the_program_page_are_registered_tasks(settings):
+    from config.celery_app import app
+
+    app.loader.import_default_modules()
+    for name in ("transparency-erase-question-addresses", "reads-camera-placement-reminders"):
+        assert settings.CELERY_BEAT_SCHEDULE[name]["task"] in app.tasks
