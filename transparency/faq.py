@@ -93,6 +93,16 @@ def render_with_figures(text: str, values: dict) -> list[SafeString]:
     return rendered
 
 
+def render_plain(text: str, values: dict) -> str:
+    """`text` with each `[[name]]` replaced by its value, as plain text (the answer e-mailed to a resident)."""
+
+    def substitute(match: re.Match) -> str:
+        name = match.group(1).strip()
+        return format_figure(values.get(name)) if name in FIGURES else NOT_RECORDED
+
+    return FIGURE_PATTERN.sub(substitute, text or "")
+
+
 # The standard questions of a city's ALPR page, offered as a starting set (transparency.program_services.
 # faq_add_starter_set). Every number in them is a live figure.
 STARTER_FAQ: list[tuple[str, str]] = [

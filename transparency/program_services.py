@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils import timezone
 from agencies.models import Agency
 
 from .choices import PeriodKind
-from .faq import STARTER_FAQ, figure_names_refusal
+from .faq import STARTER_FAQ, figure_names_refusal, render_plain
 from .program_models import (
     EVALUATION_ELEMENTS,
     QUESTION_MAX_CHARS,
@@ -25,7 +26,7 @@ from .program_models import (
     PublicQuestion,
     SurveillanceEvaluation,
 )
-from .program_selectors import compliance_figures
+from .program_selectors import compliance_figures, current_evaluation, program_figures
 from .services import _lock_agency, report_period_validate
 
 QUESTION_EMPTY = "Write your question."
@@ -71,8 +72,6 @@ def _clean_question(question: str) -> str:
 
 
 def _clean_email(email: str) -> str:
-    from django.core.validators import validate_email
-
     email = (email or "").strip()
     if not email:
         return ""
@@ -130,7 +129,7 @@ def public_question_answer(
                 agency=agency,
                 asked=f"{timezone.localtime(question.asked_at):%B %d, %Y}",
                 question=question.question,
-                answer=answer,
+                answer=render_plain(answer, program_figures(question.agency)),  # today's figures, as on the page
             ),
             settings.DEFAULT_FROM_EMAIL,
             [question.email],
@@ -187,8 +186,6 @@ def surveillance_evaluation_create(
     unknown = set(fields) - set(EVALUATION_ELEMENTS)
     if unknown:
         raise ValidationError(EVALUATION_UNKNOWN_FIELD.format(name=", ".join(sorted(unknown))))
-    from .program_selectors import current_evaluation
-
     base = from_evaluation or current_evaluation(agency)
     version = (SurveillanceEvaluation.objects.filter(agency=agency).aggregate(v=Max("version"))["v"] or 0) + 1
     evaluation = SurveillanceEvaluation(agency=agency, version=version, created_by=user)
@@ -222,8 +219,6 @@ def surveillance_evaluation_publish(
     *, evaluation: SurveillanceEvaluation, user, now: dt.datetime | None = None
 ) -> SurveillanceEvaluation:
     """Publish a complete draft; refused while any of the five elements is empty. Frozen from then on."""
-    from .program_selectors import current_evaluation
-
     _lock_agency(evaluation.agency)
     evaluation = SurveillanceEvaluation.objects.select_for_update().get(pk=evaluation.pk)
     if evaluation.is_published:

@@ -135,7 +135,7 @@ def test_clerk_answers_in_admin_the_answer_is_emailed_the_address_deleted_and_th
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sent.to == ["resident@example.com"]
-    assert "Reads are deleted after [[retention_days]] days." in sent.body and QUESTION in sent.body
+    assert "Reads are deleted after 30 days." in sent.body and QUESTION in sent.body
 
     html = client.get(reverse("transparency:portal", args=[agency.slug])).content.decode()
     assert "How long do you keep the pictures of my car" in html
