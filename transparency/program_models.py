@@ -17,6 +17,7 @@ from django.db import models
 
 from agencies.models import Agency
 
+from .faq import figure_names_refusal
 from .validators import validate_program_pdf
 
 QUESTION_MAX_CHARS = 2000
@@ -115,8 +116,6 @@ class FaqEntry(models.Model):
         return self.question
 
     def clean(self) -> None:
-        from .faq import figure_names_refusal
-
         refusal = figure_names_refusal(self.answer)
         if refusal:
             raise ValidationError({"answer": refusal})
