@@ -196,6 +196,7 @@ HOLDINGS: dict[str, Holding] = {
     "reads.camera": Holding("agency"),
     "reads.cameramove": Holding("camera__agency", perms_of="reads.camera"),
     "reads.frigatebroker": Holding("agency"),
+    "reads.cameraplacementnotice": Holding("agency"),
     "reads.accesslogentry": Holding("agency"),
     "reads.evidencehold": Holding("agency"),
     "reads.evidenceholditem": Holding("hold__agency", perms_of="reads.evidencehold"),
@@ -213,6 +214,14 @@ HOLDINGS: dict[str, Holding] = {
     "sharing.sharingrefusal": Holding("owner", viewers=("partner",)),
     "transparency.usagepolicy": Holding("agency"),
     "transparency.publishedreport": Holding("agency"),
+    "transparency.publicquestion": Holding("agency"),
+    "transparency.faqentry": Holding("agency"),
+    "transparency.programfacts": Holding("agency"),
+    "transparency.programcost": Holding("agency"),
+    "transparency.councilauthorization": Holding("agency"),
+    "transparency.communitypresentation": Holding("agency"),
+    "transparency.surveillanceevaluation": Holding("agency"),
+    "transparency.compliancereport": Holding("agency"),
     "recognition.recognitionjob": Holding("agency"),
 }  # fmt: skip
 

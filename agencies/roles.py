@@ -41,6 +41,19 @@ _RECORDS = [
     "sharing.view_mou", "sharing.add_mou", "sharing.change_mou", "sharing.view_sharingrefusal",
     "transparency.view_usagepolicy", "transparency.add_usagepolicy", "transparency.change_usagepolicy",
     "transparency.view_publishedreport", "transparency.add_publishedreport",
+    "transparency.view_publicquestion", "transparency.change_publicquestion", "transparency.delete_publicquestion",
+    "transparency.view_faqentry", "transparency.add_faqentry", "transparency.change_faqentry",
+    "transparency.delete_faqentry",
+    "transparency.view_programfacts", "transparency.add_programfacts", "transparency.change_programfacts",
+    "transparency.view_programcost", "transparency.add_programcost", "transparency.change_programcost",
+    "transparency.view_councilauthorization", "transparency.add_councilauthorization",
+    "transparency.change_councilauthorization",
+    "transparency.view_communitypresentation", "transparency.add_communitypresentation",
+    "transparency.change_communitypresentation",
+    "transparency.view_surveillanceevaluation", "transparency.add_surveillanceevaluation",
+    "transparency.change_surveillanceevaluation",
+    "transparency.view_compliancereport", "transparency.add_compliancereport",
+    "reads.view_cameraplacementnotice",
 ]  # fmt: skip
 
 _INVESTIGATION = [
@@ -57,6 +70,7 @@ _AUDIT = [
     "sharing.view_mou", "sharing.view_sharingrefusal", "hotlists.view_hotlistimport",
     "auditlog.view_logentry", "agencies.view_signinevent",
     "transparency.view_usagepolicy", "transparency.view_publishedreport",
+    "transparency.view_compliancereport", "transparency.view_publicquestion",
     "reads.view_searchaudit", "reads.add_searchaudit", "reads.change_searchaudit",
 ]  # fmt: skip
 

@@ -20,7 +20,18 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 
-from agencies.access import ACTIONS, ADD, CHANGE, DELETE, VIEW, field_choices, has_model_permission, restrict
+from agencies.access import (
+    ACTIONS,
+    ADD,
+    CHANGE,
+    DELETE,
+    VIEW,
+    field_choices,
+    has_model_permission,
+    holding_of,
+    membership_of,
+    restrict,
+)
 
 SAVED_OUT_OF_REACH = "The saved record would be one you may not hold; nothing was saved."
 ACTION_REFUSED = "%(object)s: not yours to do this to; it was left unchanged."
@@ -75,8 +86,19 @@ class RestrictedFormFieldsMixin:
 class RestrictedAdmin(RestrictedFormFieldsMixin, admin.ModelAdmin):
     """The base of every ModelAdmin: all permissions, choices, filters and actions through restrict()."""
 
+    # Pages that show ALPR information (alerts with their read, recognition jobs with their images): a superuser
+    # sees there only what their own agency holds, like anyone. Operators reach other agencies' ALPR data only
+    # through the logged operator look-up (reads/operator_admin.py), never by browsing admin unlogged.
+    holds_alpr_data = False
+
     def get_queryset(self, request):
-        return restrict(super().get_queryset(request), request.user, VIEW)
+        queryset = restrict(super().get_queryset(request), request.user, VIEW)
+        if self.holds_alpr_data and request.user.is_superuser:
+            holding, membership = holding_of(self.model), membership_of(request.user)
+            if holding is None or holding.path is None or membership is None:
+                return queryset.none()
+            queryset = queryset.filter(**{holding.path: membership.agency_id})
+        return queryset
 
     def has_view_permission(self, request, obj=None):
         return self._may(request, VIEW, obj) or self._may(request, CHANGE, obj)

@@ -243,6 +243,8 @@ class AlertAccessLoggedAdmin(RestrictedAdmin):
 class AlertAdmin(AlertAccessLoggedAdmin):
     """Read-only here: alerts are worked through the API / console so that every step is an AlertEvent."""
 
+    holds_alpr_data = True  # a superuser sees only their own agency's alerts (common.admin)
+
     list_display = ["created_at", "plate", "list_name", "match_kind", "status", "read_count", "historical"]
     list_filter = ["status", "match_kind", "historical"]
     search_fields = ["plate", "case_number"]

@@ -1,12 +1,26 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
+from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 
 from common.admin import RestrictedAdmin, RestrictedTabularInline
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
-from .models import AccessLogEntry, Camera, CameraMove, EvidenceHold, EvidenceHoldItem, FrigateBroker, PurgeRun
+from .choices import CameraPlacement
+from .models import (
+    AccessLogEntry,
+    Camera,
+    CameraMove,
+    CameraPlacementNotice,
+    EvidenceHold,
+    EvidenceHoldItem,
+    FrigateBroker,
+    PurgeRun,
+)
+from .operator_admin import operator_lookup_view
+from .placement import PLACEMENT_END_IN_PAST, camera_placement_notice_resolve
 from .services import camera_move
 
 
@@ -20,14 +34,55 @@ class CameraMoveInline(RestrictedTabularInline):
         return False
 
 
+class CameraAdminForm(forms.ModelForm):
+    """The residential rule is the model's (Camera.clean); a new or changed temporary placement must also end in
+    the future, as in reads.placement.camera_placement_set."""
+
+    class Meta:
+        model = Camera
+        fields = [
+            "agency", "name", "kind", "is_active", "placement", "placement_ends_on", "crime_trend", "location",
+            "heading", "expected_interval_s", "agent_uid", "agent_camera_id",
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        ends_on = data.get("placement_ends_on")
+        changed = {"placement", "placement_ends_on"} & set(self.changed_data)
+        if (
+            changed
+            and data.get("placement") == CameraPlacement.RESIDENTIAL
+            and ends_on
+            and ends_on < timezone.localdate()
+        ):
+            self.add_error("placement_ends_on", PLACEMENT_END_IN_PAST.format(ends_on=ends_on.isoformat()))
+        return data
+
+
 @admin.register(Camera)
 class CameraAdmin(RestrictedAdmin, gis_admin.GISModelAdmin):
-    list_display = ["name", "agency", "kind", "peer", "external_id", "is_active", "health", "last_heartbeat_at"]
-    list_filter = ["kind", "peer", "is_active", "agency"]
+    form = CameraAdminForm
+    list_display = [
+        "name",
+        "agency",
+        "kind",
+        "peer",
+        "external_id",
+        "placement",
+        "placement_ends_on",
+        "is_active",
+        "health",
+        "last_heartbeat_at",
+    ]
+    list_filter = ["kind", "peer", "placement", "is_active", "agency"]
     search_fields = ["name", "agent_uid", "external_id"]
     inlines = [CameraMoveInline]
     fieldsets = [
         (None, {"fields": ["agency", "name", "kind", "is_active"]}),
+        (
+            "Placement (residential placements are temporary: an end date and the crime trend they answer)",
+            {"fields": ["placement", "placement_ends_on", "crime_trend"]},
+        ),
         ("Position (confidential)", {"fields": ["location", "heading"]}),
         ("Health", {"fields": ["expected_interval_s", "last_heartbeat_at"]}),
         (
@@ -105,12 +160,46 @@ class ReadOnlyAdmin(RestrictedAdmin):
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
-    """Read-only: the table refuses changes anyway (trigger), and the admin offers none."""
+    """Read-only: the table refuses changes anyway (trigger), and the admin offers none. An agency's auditors see
+    every row filed under their agency, operator (superuser) accesses to its data included: filter by channel
+    "Operator". The operator look-up page (reads.operator_admin) is here too."""
 
     list_display = ["at", "username", "agency", "action", "channel", "purpose", "case_number", "result_count"]
     list_filter = ["action", "channel", "purpose"]
     search_fields = ["username", "case_number"]
     date_hierarchy = "at"
+
+    def get_urls(self):
+        extra = [
+            path(
+                "operator-lookup/",
+                self.admin_site.admin_view(operator_lookup_view),
+                name="reads_accesslogentry_operator_lookup",
+            )
+        ]
+        return extra + super().get_urls()
+
+
+@admin.register(CameraPlacementNotice)
+class CameraPlacementNoticeAdmin(RestrictedAdmin):
+    """Reminders that a camera's temporary (residential) placement has ended; written by a daily task."""
+
+    list_display = ["camera", "placement_ended_on", "created_at", "resolved_at", "resolved_by"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["camera", "agency", "placement_ended_on", "created_at", "resolved_at", "resolved_by"]
+    actions = ["resolve_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Mark done (camera moved back, or its placement renewed)", permissions=["view"])
+    def resolve_selected(self, request, queryset):
+        for notice in queryset:
+            camera_placement_notice_resolve(notice=notice, user=request.user)
+        self.message_user(request, f"Marked {queryset.count()} reminder(s) done.", messages.SUCCESS)
 
 
 class EvidenceHoldItemInline(RestrictedTabularInline):

@@ -9,6 +9,18 @@ class CameraKind(models.TextChoices):
     PRIVATE_SHARED = "private_shared", "Private, shared one way"
 
 
+class CameraPlacement(models.TextChoices):
+    """Where a camera stands. Residential placements are temporary only (Camera.clean, camera_placement_set)."""
+
+    ARTERIAL = "arterial", "Arterial road"
+    COMMERCIAL = "commercial", "Commercial area"
+    HIGHWAY = "highway", "Highway or freeway"
+    CITY_ENTRANCE = "city_entrance", "City entrance"
+    INDUSTRIAL = "industrial", "Industrial area"
+    RESIDENTIAL = "residential", "Residential neighbourhood (temporary only)"
+    MOBILE = "mobile", "Mobile (on a vehicle)"
+
+
 class PlateKind(models.TextChoices):
     FULL = "full", "Full plate"
     PARTIAL = "partial", "Partial plate"
@@ -82,6 +94,9 @@ class Channel(models.TextChoices):
     WEB = "web", "Web console"
     ADMIN = "admin", "Admin"
     EXPORT = "export", "Export"
+    # A superuser or a server operator reaching ALPR data (transparency.operator_access): logged like anyone's
+    # access, under the agency whose data it was, so that agency's auditors see it.
+    OPERATOR = "operator", "Operator (system administration)"
 
 
 class Direction(models.TextChoices):

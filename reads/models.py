@@ -14,7 +14,18 @@ from django.utils import timezone
 
 from agencies.models import Agency
 
-from .choices import AccessAction, CameraKind, CameraPeer, Channel, DateOrder, Direction, PlateKind, Purpose, ReadSource
+from .choices import (
+    AccessAction,
+    CameraKind,
+    CameraPeer,
+    CameraPlacement,
+    Channel,
+    DateOrder,
+    Direction,
+    PlateKind,
+    Purpose,
+    ReadSource,
+)
 from .querysets import AccessLogQuerySet, CameraQuerySet, EvidenceHoldQuerySet, PurgeRunQuerySet, ReadQuerySet
 
 CAMERA_NEEDS_PUBLIC_COMMENT = (
@@ -24,6 +35,15 @@ CAMERA_NEEDS_PUBLIC_COMMENT = (
 CAMERA_FIXED_NEEDS_LOCATION = "A fixed camera needs a location."
 CAMERA_PEER_NEEDS_EXTERNAL_ID = "A camera fed by {peer} needs the identifier {peer} uses for it (external_id)."
 CAMERA_TIME_ZONE_UNKNOWN = "Unknown time zone {value!r}; use an IANA name such as America/Los_Angeles."
+CAMERA_RESIDENTIAL_NEEDS_END = (
+    "A camera is never placed permanently in a residential neighbourhood: give the date its temporary placement ends."
+)
+CAMERA_RESIDENTIAL_NEEDS_TREND = (
+    "A camera is placed in a residential neighbourhood only to answer a specific crime trend: describe it."
+)
+CAMERA_PLACEMENT_END_WITHOUT_RESIDENTIAL = (
+    "Only a residential placement is temporary: clear the end date, or choose the residential placement."
+)
 
 
 class Camera(models.Model):
@@ -68,6 +88,21 @@ class Camera(models.Model):
     date_order = models.CharField(
         max_length=3, choices=DateOrder.choices, blank=True, help_text="Order of the peer's slash-written dates."
     )
+    placement = models.CharField(
+        max_length=16,
+        choices=CameraPlacement.choices,
+        blank=True,
+        help_text="Where the camera stands. Residential placements are temporary only.",
+    )
+    placement_ends_on = models.DateField(
+        "temporary placement ends on", null=True, blank=True, help_text="Required for a residential placement."
+    )
+    crime_trend = models.CharField(
+        "crime trend it answers",
+        max_length=300,
+        blank=True,
+        help_text="Required for a residential placement, e.g. 'catalytic converter thefts on Oak Street, May'.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CameraQuerySet.as_manager()
@@ -85,6 +120,13 @@ class Camera(models.Model):
                 fields=["agency", "peer", "external_id"],
                 name="camera_unique_external_id_per_agency_peer",
                 condition=~models.Q(external_id=""),
+            ),
+            # The residential rule also holds for writes that skip clean() (a bulk update, the shell).
+            models.CheckConstraint(
+                name="camera_residential_is_temporary",
+                condition=~models.Q(placement=CameraPlacement.RESIDENTIAL)
+                | (models.Q(placement_ends_on__isnull=False) & ~models.Q(crime_trend="")),
+                violation_error_message=CAMERA_RESIDENTIAL_NEEDS_END,
             ),
         ]
 
@@ -108,6 +150,20 @@ class Camera(models.Model):
                 ZoneInfo(self.time_zone)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValidationError({"time_zone": CAMERA_TIME_ZONE_UNKNOWN.format(value=self.time_zone)}) from None
+        errors = {}
+        if self.placement == CameraPlacement.RESIDENTIAL:
+            if self.placement_ends_on is None:
+                errors["placement_ends_on"] = CAMERA_RESIDENTIAL_NEEDS_END
+            if not (self.crime_trend or "").strip():
+                errors["crime_trend"] = CAMERA_RESIDENTIAL_NEEDS_TREND
+        elif self.placement_ends_on is not None:
+            errors["placement_ends_on"] = CAMERA_PLACEMENT_END_WITHOUT_RESIDENTIAL
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_temporarily_placed(self) -> bool:
+        return self.placement == CameraPlacement.RESIDENTIAL
 
     @property
     def is_online(self) -> bool:
@@ -131,6 +187,31 @@ class CameraMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera} moved {self.moved_at:%Y-%m-%d}"
+
+
+class CameraPlacementNotice(models.Model):
+    """A reminder to the agency's records clerks that a camera's temporary (residential) placement has ended: it
+    must be moved back, or its placement renewed for a crime trend that still holds. Written once per camera and
+    end date by the daily task reads.tasks.camera_placement_reminders; a clerk marks it done in admin."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="placement_notices")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    placement_ended_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["resolved_at", "-placement_ended_on"]
+        verbose_name = "camera placement reminder"
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "placement_ended_on"], name="placement_notice_once_per_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera}: temporary placement ended {self.placement_ended_on:%Y-%m-%d}"
 
 
 class Read(models.Model):

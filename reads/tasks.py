@@ -6,6 +6,7 @@ from common.jobs import single_flight
 
 from .access_log import access_log_checkpoint_write
 from .partitions import partitions_analyze_recent, partitions_ensure_ahead
+from .placement import camera_placement_remind
 from .retention import files_sweep_orphans
 from .services import read_purge_expired
 
@@ -32,3 +33,9 @@ def access_log_checkpoint() -> int:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def sweep_orphan_files() -> int:
     return files_sweep_orphans()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def camera_placement_reminders() -> int:
+    """Remind clerks of temporary (residential) placements whose end date has passed."""
+    return len(camera_placement_remind())

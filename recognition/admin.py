@@ -31,6 +31,7 @@ class UploadForm(forms.Form):
 
 @admin.register(RecognitionJob)
 class RecognitionJobAdmin(RestrictedAdmin):
+    holds_alpr_data = True  # a superuser sees only their own agency's jobs (common.admin)
     list_display = ["id", "original_name", "camera", "status", "read_count", "total_ms", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in RecognitionJob._meta.fields]

@@ -236,3 +236,6 @@ class PublishedReportAdmin(RestrictedAdmin):
         obj._state.adding = False
         url = request.build_absolute_uri(reverse("transparency:report", args=[report.agency.slug, report.pk]))
         self.message_user(request, REPORT_PUBLISHED % {"url": url}, messages.SUCCESS)
+
+
+from . import program_admin  # noqa: E402, F401  (registers the program page's admin pages)

@@ -5,11 +5,15 @@ report for that month, gets nothing new."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
 from .choices import PeriodKind
-from .models import PublishedReport
+from .models import ProgramCost, ProgramFacts, PublishedReport
+from .program_models import fiscal_year_of
+from .program_selectors import current_evaluation
+from .program_services import faq_add_starter_set, surveillance_evaluation_create, surveillance_evaluation_publish
 from .selectors import current_policy
 from .services import published_report_publish, usage_policy_create, usage_policy_publish
 
@@ -106,5 +110,53 @@ def seed(context: dict) -> None:
         exists = PublishedReport.objects.filter(agency=agency, period_kind=PeriodKind.MONTH, period_start=start)
         if clerk is not None and not exists.exists():
             published_report_publish(agency=agency, period_kind=PeriodKind.MONTH, period_start=start, user=clerk)
+        if clerk is not None:
+            _seed_program(agency, clerk)
+    for other in agencies.values():
+        if other.is_california_public_agency:
+            faq_add_starter_set(agency=other)
     if "stdout" in context:
         context["stdout"].write(f"Demo usage policies published: {published}")
+
+
+EVALUATION_TEXT = {
+    "technology_description": (
+        "Fixed cameras on poles and cameras on patrol vehicles photograph the rear license plate of passing "
+        "vehicles; software reads the characters and checks them against lists of stolen and wanted vehicles."
+    ),
+    "purpose_and_benefits": (
+        "Recovering stolen vehicles, finding missing and wanted persons, and solving crimes in which a vehicle "
+        "was used, faster and with fewer officer hours."
+    ),
+    "where_used": (
+        "Arterial roads, city entrances and commercial areas. Not permanently in residential neighbourhoods: a "
+        "camera is moved there only for a stated period, to answer a specific crime trend."
+    ),
+    "laws_and_civil_liberties": (
+        "Civil Code §1798.90.5-.55 (SB 34) and Government Code §7284.6 (SB 54). Risks: tracking of lawful "
+        "movement, misreads, sharing beyond the state. Mitigations: short retention, searches only with a purpose "
+        "and case number, audits, sharing only with California public agencies, no immigration enforcement."
+    ),
+    "costs": "See the costs by fiscal year on this page, with the contract and budget documents.",
+}
+
+
+def _seed_program(agency, clerk) -> None:
+    """Program facts, an evaluation and a fiscal year's costs for the demo agency (once)."""
+    ProgramFacts.objects.get_or_create(
+        agency=agency,
+        defaults={"cameras_planned": 6, "cameras_planned_by": timezone.localdate().replace(month=12, day=31)},
+    )
+    ProgramCost.objects.get_or_create(
+        agency=agency,
+        fiscal_year=fiscal_year_of(timezone.localdate()),
+        defaults={
+            "acquisition": Decimal("36000"),
+            "installation": Decimal("4500"),
+            "annual_service": Decimal("30000"),
+            "maintenance": Decimal("2500"),
+        },
+    )
+    if current_evaluation(agency) is None:
+        evaluation = surveillance_evaluation_create(agency=agency, user=clerk, **EVALUATION_TEXT)
+        surveillance_evaluation_publish(evaluation=evaluation, user=clerk)

@@ -157,3 +157,15 @@ class PublishedReport(models.Model):
         if self.period_kind == PeriodKind.QUARTER:
             return f"Q{(self.period_start.month - 1) // 3 + 1} {self.period_start.year}"
         return f"{self.period_start.year}"
+
+
+from .program_models import (  # noqa: E402, F401  (registers the program page's models with this app)
+    CommunityPresentation,
+    ComplianceReport,
+    CouncilAuthorization,
+    FaqEntry,
+    ProgramCost,
+    ProgramFacts,
+    PublicQuestion,
+    SurveillanceEvaluation,
+)

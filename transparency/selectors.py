@@ -32,7 +32,7 @@ from hotlists.models import Alert, Hotlist
 from hotlists.retention import purged_alert_counts
 from reads.access_log import checkpoints_published
 from reads.audits import latest_closed_audit
-from reads.choices import STATED_PURPOSES, AccessAction, CameraKind
+from reads.choices import STATED_PURPOSES, AccessAction, CameraKind, Channel
 from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
 from sharing.models import SCOPE_FIELDS, SCOPE_LABELS
 from sharing.selectors import sharing_overview
@@ -183,7 +183,11 @@ def transparency_figures(
     purged = PurgedReadCount.objects.filter(agency_id=agency.pk, day__gte=chart_start, day__lte=period_end)
     for day, count in purged.values_list("day", "reads"):
         reads_by_day[day] = reads_by_day.get(day, 0) + count
-    searches = AccessLogEntry.objects.filter(agency_id=agency.pk, action__in=SEARCH_ACTIONS)
+    # Operator look-ups (reads.operator) are filed under the agency whose data they reached, so that its auditors
+    # see them; they are not the agency's own use and are counted in the compliance report instead.
+    searches = AccessLogEntry.objects.filter(agency_id=agency.pk, action__in=SEARCH_ACTIONS).exclude(
+        channel=Channel.OPERATOR
+    )
     searches_by_day = _daily(searches, "at", chart_from, end)
     by_purpose = dict(
         searches.filter(at__gte=start, at__lt=end).values_list("purpose").annotate(n=Count("pk")).order_by()

@@ -19,6 +19,7 @@ from .choices import DETECTED, NOT_DETECTED
 from .exports import report_pdf
 from .models import PublishedReport, UsagePolicy
 from .presentation import figures_context, figures_rows
+from .program_presentation import program_context
 from .selectors import (
     PORTAL_CACHE_SECONDS,
     current_policy,
@@ -69,6 +70,7 @@ def portal(request, slug: str):
         "detected": DETECTED,
         "not_detected": NOT_DETECTED,
         **figures_context(figures),
+        **program_context(agency),
     }
     return _public(render(request, "transparency/portal.html", context))
 

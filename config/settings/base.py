@@ -272,6 +272,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"queue": "notifications", "expires": 10},
     },
     "hotlists-drop-folder": {"task": "hotlists.tasks.hotlist_drop_folder_task", "schedule": 120.0},
+    "reads-camera-placement-reminders": {
+        "task": "reads.tasks.camera_placement_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "transparency-erase-question-addresses": {
+        "task": "transparency.tasks.erase_stale_question_addresses",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "hotlists-sweep-imports": {"task": "hotlists.tasks.hotlist_imports_sweep_task", "schedule": 60.0},
     **{
         f"health-worker-heartbeat-{queue}": {
@@ -283,6 +291,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         for queue in CELERY_WORKER_QUEUES
     },
 }
+
+# Questions from the public (transparency.question_form): abuse limits, and how long an unanswered question's
+# e-mail address is kept before a scheduled task erases it.
+PUBLIC_QUESTIONS_PER_ADDRESS = env.int("PUBLIC_QUESTIONS_PER_ADDRESS", default=5)
+PUBLIC_QUESTIONS_WINDOW_SECONDS = 3600
+PUBLIC_QUESTION_MIN_FILL_SECONDS = env.int("PUBLIC_QUESTION_MIN_FILL_SECONDS", default=3)
+PUBLIC_QUESTION_EMAIL_KEEP_DAYS = env.int("PUBLIC_QUESTION_EMAIL_KEEP_DAYS", default=90)
 
 # Hotlists: state extracts dropped in HOTLIST_DROP_DIR/<agency slug>/<hotlist drop_file_name> replace their list
 # (picked up by the beat job above once unchanged for HOTLIST_DROP_SETTLE_S); repeated reads of one plate by one

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from common.fields import FloatField
 
-from ..choices import STATED_PURPOSES, CameraKind, CameraPeer, DateOrder
+from ..choices import STATED_PURPOSES, CameraKind, CameraPeer, CameraPlacement, DateOrder
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..search import Near, SearchCriteria
 
@@ -156,12 +156,15 @@ class CameraSerializer(serializers.ModelSerializer):
     latitude = serializers.SerializerMethodField()
     longitude = serializers.SerializerMethodField()
     online = serializers.BooleanField(source="is_online")
+    # Empty until a clerk records it: the schema says so (an empty string or one of the placements).
+    placement = serializers.ChoiceField(choices=CameraPlacement.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Camera
         fields = [
             "id", "agency_id", "agency", "name", "kind", "latitude", "longitude", "heading", "is_active",
             "expected_interval_s", "last_heartbeat_at", "online", "peer", "external_id", "time_zone", "date_order",
+            "placement", "placement_ends_on", "crime_trend",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -195,6 +198,14 @@ class CameraWriteSerializer(serializers.Serializer):
         ):
             raise serializers.ValidationError({"latitude": [CAMERA_LATLON_PAIR]})
         return attrs
+
+
+class CameraPlacementSerializer(serializers.Serializer):
+    """A camera's placement. Residential needs placement_ends_on and crime_trend (reads.placement)."""
+
+    placement = serializers.ChoiceField(choices=CameraPlacement.choices)
+    placement_ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    crime_trend = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class EvidenceHoldSerializer(serializers.ModelSerializer):

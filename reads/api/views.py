@@ -23,6 +23,7 @@ from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..peers import openalpr_frames
 from ..peers.common import PeerError, PeerRead
 from ..peers.ingest import PeerCameraError, peer_camera, peer_reads_ingest
+from ..placement import camera_placement_set
 from ..purpose import purpose_validate
 from ..search import read_search
 from ..services import (
@@ -39,6 +40,7 @@ from .serializers import (
     AccessLogEntrySerializer,
     BatchRequestSerializer,
     BatchResponseSerializer,
+    CameraPlacementSerializer,
     CameraSerializer,
     CameraWriteSerializer,
     EvidenceHoldSerializer,
@@ -283,18 +285,22 @@ class ReadViewSet(AlprViewSet):
         return FileResponse(default_storage.open(path, "rb"), content_type="image/jpeg")
 
 
+CAMERA_NOT_OURS = "Only the camera's own agency may change its placement."
+
+
 class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
     """Cameras of agencies whose reads the caller may search, with health (online when heard from recently). A
     records clerk creates and changes the cameras of their own agency here too (peer, external_id, time zone)."""
 
     queryset = Camera.objects.select_related("agency")
     serializer_class = CameraSerializer
-    filterset_fields = ["agency", "kind", "is_active", "peer", "external_id"]
+    filterset_fields = ["agency", "kind", "is_active", "peer", "external_id", "placement"]
     required_perms = {
         "list": ("reads.view_camera",),
         "retrieve": ("reads.view_camera",),
         "create": ("reads.add_camera",),
         "partial_update": ("reads.change_camera",),
+        "placement": ("reads.change_camera",),
     }
 
     @extend_schema(request=CameraWriteSerializer, responses={201: CameraSerializer})
@@ -320,6 +326,28 @@ class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSe
                 camera=camera,
                 fields=body.validated_data,
                 moved_by=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise validation_error(exc) from exc
+        return Response(CameraSerializer(camera).data)
+
+    @extend_schema(request=CameraPlacementSerializer, responses=CameraSerializer)
+    @action(detail=True, methods=["post"])
+    def placement(self, request, pk=None):
+        """Set where the camera stands. Only the camera's own agency places it; a residential placement is
+        temporary (an end date and the crime trend it answers), else 400."""
+        camera = self.get_object()
+        if camera.agency_id != membership_of(request.user).agency_id:
+            raise PermissionDenied(CAMERA_NOT_OURS)
+        body = CameraPlacementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            camera = camera_placement_set(
+                camera=camera,
+                placement=body.validated_data["placement"],
+                ends_on=body.validated_data["placement_ends_on"],
+                crime_trend=body.validated_data["crime_trend"],
+                user=request.user,
             )
         except DjangoValidationError as exc:
             raise validation_error(exc) from exc
