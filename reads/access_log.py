@@ -116,6 +116,14 @@ def entry_mac(entry: AccessLogEntry, prev_hash: str, key: bytes) -> str:
     return hmac.new(key, (prev_hash + payload).encode(), hashlib.sha256).hexdigest()
 
 
+def entry_hash(entry: AccessLogEntry, prev_hash: str) -> str:
+    """Plain SHA-256 over the previous row's hash and the row's content, with no key: how rows were linked before
+    the chain was keyed (migration reads/0007), and all that someone without the key can compute. Not a valid link
+    any more: audit_verify reports a row linked this way."""
+    payload = json.dumps(_content(entry), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+
+
 @transaction.atomic
 def access_log_write(
     *,

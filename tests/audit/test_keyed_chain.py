@@ -27,6 +27,7 @@ from reads.access_log import (
     access_log_check,
     access_log_checkpoint_write,
     checkpoint_public,
+    entry_hash,
 )
 from reads.models import AccessLogCheckpoint, AccessLogEntry
 from transparency.services import published_report_publish
@@ -55,8 +56,7 @@ def _plain_sha_relink(from_id: int) -> None:
     prev = AccessLogEntry.objects.filter(id__lt=from_id).order_by("-id").values_list("row_hash", flat=True).first()
     statements = []
     for row in rows:
-        payload = json.dumps(_content(row), sort_keys=True, separators=(",", ":"), default=str)
-        row_hash = hashlib.sha256((prev + payload).encode()).hexdigest()
+        row_hash = entry_hash(row, prev)  # the unkeyed digest: all an attacker without the key can compute
         statements.append(
             ("UPDATE reads_accesslogentry SET prev_hash = %s, row_hash = %s WHERE id = %s", [prev, row_hash, row.pk])
         )

@@ -240,3 +240,15 @@ def test_the_purge_record_counts_files_alerts_uploads_and_plates_in_the_api(clie
     else:  # the role may not see purge runs; the record itself holds the counts
         run = PurgeRun.objects.get()
         assert run.files_removed == 2 and run.plates_removed == 1
+
+
+def test_the_purge_command_reports_every_kind_and_sweeps_on_request(camera):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _ingest(camera, when=timezone.now() - dt.timedelta(days=29, hours=23, minutes=59))
+    out = StringIO()
+    call_command("purge_expired_reads", "--sweep", stdout=out)
+    assert "files" in out.getvalue() and "plate-index entries" in out.getvalue()
+    assert "Swept 0 orphan files." in out.getvalue()
