@@ -2,7 +2,7 @@
 
 DEBUG is off, as in production: error pages show nothing of the code, the settings or the URL map. What differs
 is only what a single machine without TLS needs: the secret key is generated once and kept in var/ (mode 0600),
-the allowed hosts default to this machine's names, and the HTTPS-only settings (redirect, HSTS, secure cookies)
+the access log's MAC key is generated once in var/ too, the allowed hosts default to this machine's names, and the HTTPS-only settings (redirect, HSTS, secure cookies)
 are off, since the demo is reached at http://127.0.0.1:8000/. Never use these settings on a public address.
 """
 
@@ -25,6 +25,11 @@ def _demo_secret_key() -> str:
 
 os.environ.setdefault("DJANGO_SECRET_KEY", _demo_secret_key())
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# The access log's MAC key: the one the development settings generate in var/ (migrate and seed_demo run with them).
+if not os.environ.get("AUDIT_LOG_KEYS"):
+    from config.audit_keys import ensure_key_file  # noqa: E402
+
+    os.environ.setdefault("AUDIT_LOG_KEY_FILE", str(ensure_key_file(_VAR / "audit-log.keys")))
 
 from .production import *  # noqa: E402, F403
 from .production import env  # noqa: E402
