@@ -9,7 +9,7 @@ from common.admin import AgencyScopedAdmin
 
 from .access import membership_of
 from .deactivation_admin import DueForDeactivationFilter, deactivate_accounts
-from .models import Agency, ApiToken, Membership, SignInEvent, TrainingRecord, User
+from .models import Agency, ApiToken, Membership, ProhibitedTerm, SignInEvent, TrainingRecord, User
 from .services import membership_sync_groups
 
 
@@ -164,3 +164,17 @@ class LogEntryAdmin(AgencyScopedAdmin, AuditlogLogEntryAdmin):
     made by people of their own agency; changes made by the system or by other agencies are a superuser's."""
 
     agency_field = "actor__membership__agency"
+
+
+@admin.register(ProhibitedTerm)
+class ProhibitedTermAdmin(AgencyScopedAdmin):
+    """An agency's additions to the prohibited-purpose screen (the built-in list: common/data/prohibited_terms.json)."""
+
+    list_display = ["term", "agency", "note", "added_by", "added_at"]
+    search_fields = ["term"]
+    fields = ["agency", "term", "note"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

@@ -16,6 +16,8 @@ _RECORDS = [
     "agencies.view_trainingrecord", "agencies.add_trainingrecord", "agencies.change_trainingrecord",
     "agencies.view_user", "agencies.add_user", "agencies.change_user",
     "agencies.view_apitoken", "agencies.add_apitoken", "agencies.change_apitoken",
+    "agencies.view_prohibitedterm", "agencies.add_prohibitedterm", "agencies.change_prohibitedterm",
+    "agencies.delete_prohibitedterm",
     "reads.view_camera", "reads.add_camera", "reads.change_camera",
     "hotlists.view_hotlist", "hotlists.add_hotlist", "hotlists.change_hotlist",
     "hotlists.view_hotlistentry", "hotlists.add_hotlistentry", "hotlists.change_hotlistentry",
@@ -37,7 +39,7 @@ _AUDIT = [
     "agencies.view_agency", "agencies.view_membership", "agencies.view_trainingrecord", "agencies.view_user",
     "reads.view_accesslogentry", "reads.view_camera", "reads.view_purgerun", "reads.view_evidencehold",
     "sharing.view_mou", "sharing.view_sharingrefusal", "hotlists.view_hotlistimport",
-    "auditlog.view_logentry", "agencies.view_signinevent",
+    "auditlog.view_logentry", "agencies.view_signinevent", "agencies.view_prohibitedterm",
     "transparency.view_usagepolicy", "transparency.view_publishedreport",
     "reads.view_searchaudit", "reads.add_searchaudit", "reads.change_searchaudit",
 ]  # fmt: skip

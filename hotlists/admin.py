@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from common.admin import AgencyScopedAdmin
+from common.prohibited import agency_terms
 from reads.plates import PlateError, normalize_plate
 
 from .choices import ImportFormat, ImportOutcome
@@ -130,7 +131,10 @@ class HotlistEntryForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if states_immigration_purpose(data.get("description", ""), data.get("case_number", "")):
+        hotlist = data.get("hotlist") or getattr(self.instance, "hotlist", None)
+        extra = agency_terms([hotlist.agency_id]) if hotlist is not None else ()
+        texts = (data.get("reason", ""), data.get("description", ""), data.get("case_number", ""))
+        if states_immigration_purpose(*texts, extra_terms=extra):
             raise ValidationError(PROHIBITED_REASON)
         return data
 

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agencies.access import membership_of
+from common.prohibited import agency_terms, prohibited_purpose_check
 from reads.plates import PlateError, canonical_key, normalize_plate
 
 from .choices import ALERT_TRANSITIONS, AlertStatus, Category, ImportFormat, ImportOutcome
@@ -58,7 +60,7 @@ def hotlist_entry_create(
     ncic_code: str = "",
 ) -> HotlistEntry:
     """Add one plate to a list by hand and check the reads already stored against it (historical alerts)."""
-    if states_immigration_purpose(reason, description, case_number):
+    if states_immigration_purpose(reason, description, case_number, extra_terms=agency_terms([hotlist.agency_id])):
         raise ValidationError({"reason": PROHIBITED_REASON})
     try:
         normalized = normalize_plate(plate)
@@ -225,7 +227,7 @@ def _parse(hotlist: Hotlist, content: bytes, file_format: str, progress) -> Pars
     if file_format == ImportFormat.NCIC:
         return parse_ncic(lines)
     if file_format == ImportFormat.CSV:
-        return parse_csv(lines, default_reason=hotlist.category)
+        return parse_csv(lines, default_reason=hotlist.category, extra_terms=agency_terms([hotlist.agency_id]))
     raise ImportFileError([(0, IMPORT_UNKNOWN_FORMAT.format(format=file_format))])
 
 
@@ -364,6 +366,9 @@ def alert_transition(
         raise ValidationError({"to_status": ALERT_CONFIRM_NEEDS_VERIFICATION})
     if to_status in _REASON_REQUIRED and not note.strip():
         raise ValidationError({"note": ALERT_REASON_REQUIRED.format(target=to_status)})
+    if note:
+        membership = membership_of(user)
+        prohibited_purpose_check({"note": note}, agency_ids=[membership.agency_id if membership else None])
     event = AlertEvent.objects.create(
         alert=alert,
         actor=user,

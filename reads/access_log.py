@@ -41,7 +41,18 @@ def _content(entry: AccessLogEntry) -> dict:
         if entry.oldest_result_at
         else None,
         "client_address": entry.client_address,
+        # Added after the first rows were written: present only when set, so older rows hash as they did.
+        **_added_content(entry),
     }
+
+
+def _added_content(entry: AccessLogEntry) -> dict:
+    content: dict = {}
+    if entry.on_behalf_of_id:
+        content.update(on_behalf_of=entry.on_behalf_of_id, on_behalf_of_ori=entry.on_behalf_of_ori)
+    if entry.attested:
+        content["attested"] = True
+    return content
 
 
 def entry_hash(entry: AccessLogEntry, prev_hash: str) -> str:
@@ -64,6 +75,9 @@ def access_log_write(
     oldest_result_at: dt.datetime | None = None,
     agencies_searched: Iterable[int] = (),
     client_address: str | None = None,
+    on_behalf_of_id: int | None = None,
+    on_behalf_of_ori: str = "",
+    attested: bool = False,
 ) -> AccessLogEntry:
     """Append one row to the access log, chained to the row before it."""
     with connection.cursor() as cursor:
@@ -84,6 +98,9 @@ def access_log_write(
         result_count=result_count,
         oldest_result_at=oldest_result_at,
         client_address=client_address,
+        on_behalf_of_id=on_behalf_of_id,
+        on_behalf_of_ori=on_behalf_of_ori if on_behalf_of_id else "",
+        attested=attested,
         prev_hash=prev_hash,
     )
     entry.row_hash = entry_hash(entry, prev_hash)

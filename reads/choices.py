@@ -35,6 +35,13 @@ class Purpose(models.TextChoices):
     OTHER = "other", "Other (describe)"
 
 
+class OnBehalfOf(models.TextChoices):
+    """For whom a search is made (Civil Code §1798.90.55(b): another agency must be a California public one)."""
+
+    OWN = "own", "My own agency"
+    OTHER = "other", "Another agency (name it)"
+
+
 class AccessAction(models.TextChoices):
     SEARCH = "search", "Search"
     IMAGE_VIEW = "image_view", "Image view"

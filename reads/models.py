@@ -179,6 +179,20 @@ class AccessLogEntry(models.Model):
     result_count = models.PositiveIntegerField(default=0)
     oldest_result_at = models.DateTimeField(null=True, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    on_behalf_of = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The other agency the access was made for; empty: the searcher's own agency.",
+    )
+    on_behalf_of_ori = models.CharField("on behalf of (ORI)", max_length=9, blank=True)
+    attested = models.BooleanField(
+        default=False,
+        help_text="The searcher confirmed the search is not for immigration enforcement nor for an agency that may "
+        "not receive the data (asked when a search reaches other agencies' data).",
+    )
     prev_hash = models.CharField(max_length=64, editable=False)
     row_hash = models.CharField(max_length=64, editable=False, unique=True)
 

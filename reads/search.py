@@ -15,7 +15,7 @@ from .access_log import access_log_write
 from .choices import AccessAction
 from .models import Plate, Read
 from .plates import PlateError, canonical_key, is_wildcard, normalize_plate, wildcard_to_like
-from .purpose import PurposeStatement
+from .purpose import ATTESTATION_REQUIRED, PurposeStatement
 
 WINDOW_REQUIRED = "Give the time window to search (start and end)."
 WINDOW_REVERSED = "The window's end must come after its start."
@@ -125,6 +125,23 @@ def _filter_plates(qs, plates_qs, broad: dict | None = None):
     return qs.filter(plate__in=plates)
 
 
+def agencies_reached(*, user, criteria: SearchCriteria) -> set[int]:
+    """Ids of the agencies whose data a search reaches: the user's own and those whose MOU in effect grants them
+    search, narrowed to the criteria's agencies. There is no wider setting (no statewide or national switch)."""
+    reached = set(agencies_visible_to(user, Scope.SEARCH))
+    if criteria.agencies:
+        reached &= set(criteria.agencies)
+    return reached
+
+
+def attestation_check(*, user, reached: set[int], statement: PurposeStatement) -> None:
+    """A search reaching another agency's data needs the searcher's per-search attestation."""
+    membership = membership_of(user)
+    own = membership.agency_id if membership else None
+    if reached - {own} and not statement.attested:
+        raise ValidationError({"attestation": [ATTESTATION_REQUIRED]})
+
+
 @dataclass
 class SearchPage:
     results: list[Read]
@@ -144,17 +161,17 @@ def read_search(
     limit: int = 50,
     action: str = AccessAction.SEARCH,
 ) -> SearchPage:
-    """Run a search and write its one access-log row (only once the search has run)."""
+    """Run a search and write its one access-log row (only once the search has run). Refused (ValidationError)
+    when it reaches other agencies' data without the searcher's attestation."""
     criteria.validate()
+    searched = agencies_reached(user=user, criteria=criteria)
+    attestation_check(user=user, reached=searched, statement=statement)
     qs = search_queryset(user=user, criteria=criteria)
     results = list(qs[offset : offset + limit])
     if offset == 0 and len(results) < limit:
         count = len(results)
     else:
         count = qs.order_by()[: COUNT_CAP + 1].count()
-    searched = set(agencies_visible_to(user, Scope.SEARCH))
-    if criteria.agencies:
-        searched &= set(criteria.agencies)
     entry = access_log_write(
         user=user,
         agency=membership_of(user).agency,
@@ -168,6 +185,9 @@ def read_search(
         oldest_result_at=min((read.captured_at for read in results), default=None),
         agencies_searched=searched,
         client_address=client_address,
+        on_behalf_of_id=statement.on_behalf_of_id,
+        on_behalf_of_ori=statement.on_behalf_of_ori,
+        attested=statement.attested,
     )
     return SearchPage(
         results=results, count=min(count, COUNT_CAP), count_capped=count > COUNT_CAP, access_log_id=entry.pk

@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency
+from common.prohibited import prohibited_purpose_check
 
 from .models import Camera, CameraMove, EvidenceHold, EvidenceHoldItem, PurgeRun, Read
 from .partitions import forget_partition, partitions_ensure, partitions_existing, utc_day
@@ -254,6 +255,7 @@ def camera_move(*, camera: Camera, location: Point | None, heading: int | None, 
 def hold_place(*, user, agency: Agency, case_number: str, reason: str, read_ids: Sequence[int]) -> EvidenceHold:
     """Keep reads of the user's own agency past retention for a case. The owner's retention governs its reads, so
     a partner asks the owner agency to hold them."""
+    prohibited_purpose_check({"reason": reason, "case_number": case_number}, agency_ids=[agency.pk])
     if not read_ids:
         raise ValidationError(HOLD_NO_READS)
     found = dict(Read.objects.filter(owner_agency=agency, id__in=set(read_ids)).values_list("id", "captured_at"))

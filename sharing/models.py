@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agencies.access import Scope
 from agencies.models import Agency
+from common.prohibited import IMMIGRATION_ENFORCEMENT_REFUSED, states_prohibited_purpose
 
 from .querysets import MOUQuerySet, SharingRefusalQuerySet
 from .rules import partner_refusal
@@ -169,6 +170,8 @@ class MOU(models.Model):
             errors.setdefault("scope_search", []).append(MOU_NO_SCOPE)
         if not (self.justification or "").strip():
             errors.setdefault("justification", []).append(MOU_NEEDS_JUSTIFICATION)
+        elif states_prohibited_purpose(self.justification, agency_ids=[self.owner_id]):
+            errors.setdefault("justification", []).append(IMMIGRATION_ENFORCEMENT_REFUSED)
         if errors:
             raise ValidationError(errors)
 
@@ -216,6 +219,7 @@ class SharingRefusal(models.Model):
         ACTIVATION = "activation", "Activation"
         GRANT = "grant", "Permission grant"
         REQUEST = "request", "Request-time check"
+        ON_BEHALF = "on_behalf", "Search on behalf of another agency"
         SYSTEM = "system", "System (scheduled job, shell, demo)"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)

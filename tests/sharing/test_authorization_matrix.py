@@ -194,7 +194,8 @@ def _window() -> dict:
     }
 
 
-PURPOSE = {"purpose": "criminal_investigation", "case_number": "MATRIX-1"}
+# A partner's search of other agencies' data carries the searcher's attestation (reads.purpose).
+PURPOSE = {"purpose": "criminal_investigation", "case_number": "MATRIX-1", "attestation": True}
 
 
 def _batch_body(w: World) -> dict:
