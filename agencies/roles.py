@@ -41,7 +41,7 @@ _AUDIT = [
     "sharing.view_mou", "sharing.view_sharingrefusal", "hotlists.view_hotlistimport",
     "auditlog.view_logentry", "agencies.view_signinevent", "agencies.view_prohibitedterm",
     "transparency.view_usagepolicy", "transparency.view_publishedreport",
-    "reads.view_searchaudit", "reads.add_searchaudit", "reads.change_searchaudit",
+    "reads.view_searchaudit", "reads.add_searchaudit", "reads.change_searchaudit", "reads.view_partnersearch",
 ]  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

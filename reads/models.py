@@ -13,7 +13,14 @@ from django.utils import timezone
 from agencies.models import Agency
 
 from .choices import AccessAction, CameraKind, Channel, Direction, PlateKind, Purpose, ReadSource
-from .querysets import AccessLogQuerySet, CameraQuerySet, EvidenceHoldQuerySet, PurgeRunQuerySet, ReadQuerySet
+from .querysets import (
+    AccessLogQuerySet,
+    CameraQuerySet,
+    EvidenceHoldQuerySet,
+    PartnerSearchQuerySet,
+    PurgeRunQuerySet,
+    ReadQuerySet,
+)
 
 CAMERA_NEEDS_PUBLIC_COMMENT = (
     "A public agency's camera cannot be activated before the governing body's public comment meeting on ALPR is "
@@ -202,10 +209,27 @@ class AccessLogEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = "access log entry"
         verbose_name_plural = "access log"
-        indexes = [models.Index(fields=["agency", "at"], name="accesslog_agency_at")]
+        indexes = [
+            models.Index(fields=["agency", "at"], name="accesslog_agency_at"),
+            # Owner-side audit: the rows whose agencies_searched contains an agency (@>).
+            GinIndex(fields=["agencies_searched"], name="accesslog_agencies_searched", opclasses=["jsonb_path_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} ({self.purpose})"
+
+
+class PartnerSearch(AccessLogEntry):
+    """The access log as an owner agency's auditors see it: every access by a partner agency's people that
+    reached the owner's data, with the person's name. A view of AccessLogEntry, not a table."""
+
+    objects = PartnerSearchQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-at", "-id"]
+        verbose_name = "partner search of our data"
+        verbose_name_plural = "partner searches of our data"
 
 
 class EvidenceHold(models.Model):

@@ -58,6 +58,10 @@ def figures_rows(figures: dict) -> list[tuple[str, str, object]]:
         ("figures", "reads removed by retention purges", figures["purges"]["removed"]),
         ("figures", "usage policy version", figures["policy_version"] or ""),
     ]
+    rows += [
+        ("searches of our data per partner agency", row["name"], row["searches"])
+        for row in figures.get("partner_searches_by_agency", [])  # reports published before it lack it
+    ]
     rows += [("cameras by kind", row["label"], row["count"]) for row in figures["cameras"]["by_kind"]]
     rows += [("searches by purpose", row["label"], row["count"]) for row in figures["searches_by_purpose"]]
     rows += [

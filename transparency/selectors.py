@@ -7,7 +7,8 @@ What is counted, so that a reader can check it against the tables:
   those retention purges have removed (counted by the purge as it removes them: `PurgedReadCount`);
 - hotlist hits: alerts on the agency's hotlists (`Alert.agency`) created in the period;
 - searches: access-log rows of action `search` made by the agency's users (`AccessLogEntry.agency`);
-- partner searches: `search` rows of other agencies whose `agencies_searched` includes this agency;
+- partner searches: `search` rows of other agencies whose `agencies_searched` includes this agency, in all and
+  per partner agency (reads.partner_searches);
 - days run from local midnight (settings.TIME_ZONE, the agency's own clock) to local midnight.
 
 The output is plain JSON (dates as ISO strings), so that a published report can store it as it is.
@@ -32,6 +33,7 @@ from hotlists.models import Alert, Hotlist
 from reads.audits import latest_closed_audit
 from reads.choices import AccessAction, CameraKind, Purpose
 from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
+from reads.partner_searches import partner_search_counts
 from sharing.models import SCOPE_FIELDS, SCOPE_LABELS
 from sharing.selectors import sharing_overview
 
@@ -187,12 +189,8 @@ def transparency_figures(
         searches.filter(at__gte=start, at__lt=end).values_list("purpose").annotate(n=Count("pk")).order_by()
     )
     searches_to_date = searches.filter(at__lt=end).count()
-    partner_searches = (
-        AccessLogEntry.objects.filter(at__gte=start, at__lt=end, action__in=SEARCH_ACTIONS)
-        .filter(agencies_searched__contains=[agency.pk])
-        .exclude(agency_id=agency.pk)
-        .count()
-    )
+    by_partner = partner_search_counts(owner_id=agency.pk, start=start, end=end, actions=SEARCH_ACTIONS)
+    partner_searches = sum(row.searches for row in by_partner)
     hits = Alert.objects.filter(agency_id=agency.pk, created_at__gte=start, created_at__lt=end).count()
     cameras = dict(
         Camera.objects.filter(agency_id=agency.pk, is_active=True)
@@ -257,6 +255,7 @@ def transparency_figures(
         "searches": sum(row["searches"] for row in in_period),
         "searches_to_date": searches_to_date,
         "partner_searches": partner_searches,
+        "partner_searches_by_agency": [{"name": row.name, "searches": row.searches} for row in by_partner],
         "searches_by_purpose": [
             {"purpose": purpose, "label": label, "count": by_purpose.get(purpose, 0)}
             for purpose, label in Purpose.choices

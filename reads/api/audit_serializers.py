@@ -3,7 +3,8 @@ from rest_framework import serializers
 from agencies.selectors import DeactivationReason
 
 from ..audits import DEFAULT_SAMPLE_SIZE, MAX_SAMPLE_SIZE
-from ..models import AccessLogEntry, SearchAudit, SearchAuditFinding, SearchAuditSample
+from ..models import AccessLogEntry, PartnerSearch, SearchAudit, SearchAuditFinding, SearchAuditSample
+from ..partner_searches import person_name
 
 
 class SampledSearchSerializer(serializers.ModelSerializer):
@@ -84,3 +85,26 @@ class StaleAccountsSerializer(serializers.Serializer):
     inactivity_days = serializers.IntegerField()
     count = serializers.IntegerField()
     results = StaleAccountSerializer(many=True)
+
+
+class PartnerSearchSerializer(serializers.ModelSerializer):
+    """One access by a partner agency's person that reached the owner's data, as the owner's auditors see it."""
+
+    partner_agency = serializers.CharField(source="agency.name", read_only=True)
+    partner_agency_id = serializers.IntegerField(source="agency_id", read_only=True)
+    partner_ori = serializers.CharField(source="agency.ori", read_only=True)
+    name = serializers.SerializerMethodField()
+    on_behalf_of_name = serializers.CharField(source="on_behalf_of.name", read_only=True, default=None)
+    criteria = serializers.JSONField(source="query", read_only=True)
+
+    class Meta:
+        model = PartnerSearch
+        fields = [
+            "id", "at", "partner_agency_id", "partner_agency", "partner_ori", "username", "name", "action",
+            "channel", "purpose", "purpose_detail", "case_number", "on_behalf_of", "on_behalf_of_name",
+            "on_behalf_of_ori", "attested", "criteria", "result_count", "agencies_searched",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_name(self, entry) -> str:
+        return person_name(entry)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .audit_views import SearchAuditViewSet, StaleAccountsView
+from .audit_views import PartnerSearchViewSet, SearchAuditViewSet, StaleAccountsView
 from .views import (
     AccessLogViewSet,
     CameraViewSet,
@@ -19,6 +19,7 @@ router.register("cameras", CameraViewSet)
 router.register("holds", EvidenceHoldViewSet)
 router.register("audit/access-log", AccessLogViewSet, basename="access-log")
 router.register("audit/audits", SearchAuditViewSet, basename="search-audit")
+router.register("audit/partner-searches", PartnerSearchViewSet, basename="partner-search")
 router.register("purge-runs", PurgeRunViewSet)
 
 urlpatterns = [

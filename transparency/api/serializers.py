@@ -98,6 +98,11 @@ class AuditSerializer(serializers.Serializer):
     non_compliant = serializers.IntegerField()
 
 
+class PartnerSearchCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    searches = serializers.IntegerField()
+
+
 class FiguresSerializer(serializers.Serializer):
     """transparency.selectors.transparency_figures, field by field."""
 
@@ -119,6 +124,9 @@ class FiguresSerializer(serializers.Serializer):
     searches = serializers.IntegerField()
     searches_to_date = serializers.IntegerField()
     partner_searches = serializers.IntegerField()
+    partner_searches_by_agency = PartnerSearchCountSerializer(
+        many=True, required=False, help_text="Searches of this agency's data by each partner agency in the period."
+    )
     searches_by_purpose = PurposeCountSerializer(many=True)
     daily = DaySerializer(many=True)
     sharing = SharingSerializer()
