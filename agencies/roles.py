@@ -23,6 +23,7 @@ _RECORDS = [
     "hotlists.view_hotlistentry", "hotlists.add_hotlistentry", "hotlists.change_hotlistentry",
     "hotlists.delete_hotlistentry", "hotlists.import_hotlist", "hotlists.view_hotlistimport",
     "sharing.view_mou", "sharing.add_mou", "sharing.change_mou", "sharing.view_sharingrefusal",
+    "sharing.view_sharingevent",
     "transparency.view_usagepolicy", "transparency.add_usagepolicy", "transparency.change_usagepolicy",
     "transparency.view_publishedreport", "transparency.add_publishedreport",
 ]  # fmt: skip
@@ -38,7 +39,7 @@ _INVESTIGATION = [
 _AUDIT = [
     "agencies.view_agency", "agencies.view_membership", "agencies.view_trainingrecord", "agencies.view_user",
     "reads.view_accesslogentry", "reads.view_camera", "reads.view_purgerun", "reads.view_evidencehold",
-    "sharing.view_mou", "sharing.view_sharingrefusal", "hotlists.view_hotlistimport",
+    "sharing.view_mou", "sharing.view_sharingrefusal", "sharing.view_sharingevent", "hotlists.view_hotlistimport",
     "auditlog.view_logentry", "agencies.view_signinevent", "agencies.view_prohibitedterm",
     "transparency.view_usagepolicy", "transparency.view_publishedreport",
     "reads.view_searchaudit", "reads.add_searchaudit", "reads.change_searchaudit", "reads.view_partnersearch",

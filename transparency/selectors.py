@@ -35,7 +35,7 @@ from reads.choices import AccessAction, CameraKind, Purpose
 from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
 from reads.partner_searches import partner_search_counts
 from sharing.models import SCOPE_FIELDS, SCOPE_LABELS
-from sharing.selectors import sharing_overview
+from sharing.selectors import sharing_history, sharing_overview
 
 from .models import PublishedReport, UsagePolicy
 
@@ -83,8 +83,9 @@ def _names(agencies) -> list[dict]:
     return [{"name": agency.name, "slug": agency.slug} for agency in agencies]
 
 
-def _sharing(agency: Agency, on: dt.date) -> dict:
-    """Who reaches this agency's data and whose data it receives, by scope, from the MOUs in effect on `on`."""
+def _sharing(agency: Agency, on: dt.date, until: dt.datetime | None = None) -> dict:
+    """Who reaches this agency's data and whose data it receives, by scope, from the MOUs in effect on `on`; and
+    the history of its changes to sharing before `until`."""
     overview = sharing_overview(agency=agency, on=on)
     private_in = [line for line in overview.shares_with_us if line.agency.kind == AgencyKind.PRIVATE_ENTITY]
     public_in = [line for line in overview.shares_with_us if line.agency.kind != AgencyKind.PRIVATE_ENTITY]
@@ -103,6 +104,7 @@ def _sharing(agency: Agency, on: dt.date) -> dict:
         "partners_with_access": len({line.agency.pk for line in overview.we_share_with}),
         "agencies_sharing_in": len({line.agency.pk for line in public_in}),
         "private_entities_sharing_in": _names(sorted({line.agency for line in private_in}, key=lambda a: a.name)),
+        "history": sharing_history(owner_id=agency.pk, until=until),
     }
 
 
@@ -261,7 +263,7 @@ def transparency_figures(
             for purpose, label in Purpose.choices
         ],
         "daily": days,
-        "sharing": _sharing(agency, period_end),
+        "sharing": _sharing(agency, period_end, until=end),
         "purges": _purges(agency, start, end),
         "audit": latest_audit_summary(agency),
         "policy_version": policy.version if policy else None,

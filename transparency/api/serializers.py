@@ -68,6 +68,16 @@ class ScopeSerializer(serializers.Serializer):
     agencies = AgencyNameSerializer(many=True)
 
 
+class SharingChangeSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    partner = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    previous_scopes = serializers.ListField(child=serializers.CharField())
+    expires_on = serializers.DateField(allow_null=True)
+
+
 class SharingSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     shares_with = ScopeSerializer(many=True)
@@ -75,6 +85,9 @@ class SharingSerializer(serializers.Serializer):
     partners_with_access = serializers.IntegerField()
     agencies_sharing_in = serializers.IntegerField()
     private_entities_sharing_in = AgencyNameSerializer(many=True)
+    history = SharingChangeSerializer(
+        many=True, required=False, help_text="The latest changes to what this agency shares, newest first."
+    )
 
 
 class PublicPurgeRunSerializer(serializers.Serializer):
