@@ -347,6 +347,12 @@ class SearchAudit(models.Model):
     sample_size = models.PositiveIntegerField(
         default=SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE, help_text="How many searches to draw (fewer if the period has fewer)."
     )
+    risk_sample_size = models.PositiveIntegerField(
+        default=SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE,
+        help_text="How many searches to add, beyond the random draw, that the risk rules pick (reads.audit_risk): "
+        "purpose 'other', on behalf of another agency, many searches by one person in a day, one plate searched by "
+        "many agencies, outside the person's usual hours. 0: none.",
+    )
     seed = models.BigIntegerField(editable=False, help_text="Seed of the random draw, so the sample can be redrawn.")
     population_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Searches in the period the sample was drawn from."
@@ -392,6 +398,9 @@ class SearchAuditSample(models.Model):
     audit = models.ForeignKey(SearchAudit, on_delete=models.CASCADE, related_name="samples")
     position = models.PositiveIntegerField(help_text="Order in the draw.")
     access_log_entry = models.ForeignKey(AccessLogEntry, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(
+        default=list, help_text="Why it was chosen: 'random', or the risk rules that picked it (reads.audit_risk)."
+    )
     finding = models.CharField(max_length=16, choices=SearchAuditFinding.choices, blank=True)
     note = models.TextField(blank=True)
     reviewed_by = models.ForeignKey(
@@ -408,6 +417,13 @@ class SearchAuditSample(models.Model):
 
     def __str__(self) -> str:
         return f"Sample {self.position} of {self.audit}"
+
+    @property
+    def reasons_display(self) -> str:
+        from .audit_risk import RiskReason
+
+        labels = dict(RiskReason.choices)
+        return "; ".join(labels.get(reason, reason) for reason in self.reasons)
 
     @property
     def is_reviewed(self) -> bool:

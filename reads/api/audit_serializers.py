@@ -14,7 +14,7 @@ class SampledSearchSerializer(serializers.ModelSerializer):
         model = AccessLogEntry
         fields = [
             "id", "at", "username", "action", "channel", "purpose", "purpose_detail", "case_number", "query",
-            "result_count", "oldest_result_at", "agencies_searched",
+            "result_count", "oldest_result_at", "agencies_searched", "on_behalf_of", "on_behalf_of_ori", "attested",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -25,7 +25,7 @@ class SearchAuditSampleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SearchAuditSample
-        fields = ["id", "position", "search", "finding", "note", "reviewed_by", "reviewed_at"]
+        fields = ["id", "position", "reasons", "search", "finding", "note", "reviewed_by", "reviewed_at"]
         read_only_fields = fields
 
 
@@ -40,7 +40,8 @@ class SearchAuditSerializer(serializers.ModelSerializer):
     class Meta:
         model = SearchAudit
         fields = [
-            "id", "agency", "period_start", "period_end", "sample_size", "seed", "population_count", "opened_by",
+            "id", "agency", "period_start", "period_end", "sample_size", "risk_sample_size", "seed", "population_count",
+            "opened_by",
             "opened_at", "closed_by", "closed_at", "findings", "sampled", "reviewed", "compliant", "non_compliant",
         ]  # fmt: skip
         read_only_fields = fields
@@ -58,6 +59,12 @@ class SearchAuditOpenSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     sample_size = serializers.IntegerField(min_value=1, max_value=MAX_SAMPLE_SIZE, default=DEFAULT_SAMPLE_SIZE)
+    risk_sample_size = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_SAMPLE_SIZE,
+        default=DEFAULT_SAMPLE_SIZE,
+        help_text="How many searches the risk rules add beyond the random sample (0: none).",
+    )
 
 
 class SampleReviewSerializer(serializers.Serializer):
