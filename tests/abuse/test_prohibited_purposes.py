@@ -257,3 +257,14 @@ def test_agency_term_added_in_admin_refuses_that_agencys_searches(make_user, cli
     theirs = client_for(make_user(Role.INVESTIGATOR, username="theirs", agency=AgencyFactory()))
     response = theirs.post(SEARCH, search_body(plate="7ABC123", **_other("Operation Clean-Sweeps")), format="json")
     assert response.status_code == 200
+
+
+def test_a_hotlist_named_for_immigration_enforcement_is_refused_in_admin(make_user, agency):
+    client = admin_client_for(make_user(Role.RECORDS_CLERK, username="clerk"))
+    form = {"agency": agency.pk, "source": "manual", "category": "stolen_vehicle", "priority": 2,
+            "alert_level": "standard", "match_strategy": "canonical", "is_active": "on"}  # fmt: skip
+    url = reverse("admin:hotlists_hotlist_add")
+    response = client.post(url, {**form, "name": "E.R.O. fugitives"})
+    assert response.status_code == 200 and PROHIBITED_REASON in text(response)
+    assert client.post(url, {**form, "name": "Stolen vehicles"}).status_code == 302
+    assert Hotlist.objects.get().name == "Stolen vehicles"
