@@ -204,12 +204,6 @@ def _extra_screen(terms: tuple[str, ...]) -> _Screen:
     return _Screen(list(terms), [], [])
 
 
-def file_terms() -> list[str]:
-    """The data file's terms (for the admin's help text and the docs)."""
-    data = json.loads(TERMS_FILE.read_text(encoding="utf-8"))
-    return [term for group, values in data["terms"].items() if not group.startswith("_") for term in values]
-
-
 def agency_terms(agency_ids: Iterable[int | None]) -> tuple[str, ...]:
     """The terms agencies added in admin. One query; none when no agency is named."""
     ids = sorted({agency_id for agency_id in agency_ids if agency_id})
