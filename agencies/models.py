@@ -254,8 +254,8 @@ PROHIBITED_TERM_EMPTY = "Write the word or phrase to refuse."
 class ProhibitedTerm(models.Model):
     """A word or phrase an agency adds to the prohibited-purpose screen (common/prohibited.py), on top of the
     data file's list: refused in every purpose or reason its people state (searches, hotlist entries and imports,
-    holds, alert notes, its MOUs' justifications). Matched the way the file's terms are (normalised; a word ending
-    in * matches the words beginning so)."""
+    holds, alert notes, its MOUs' justifications), and in the purpose of every partner's search that reaches its
+    data. Matched the way the file's terms are (normalised; a word ending in * matches the words beginning so)."""
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="prohibited_terms")
     term = models.CharField(max_length=120, help_text="A word or phrase; end a word with * to match its forms.")

@@ -10,6 +10,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
 from agencies.access import Scope, agencies_visible_to, membership_of
+from common.prohibited import prohibited_purpose_check
 
 from .access_log import access_log_write
 from .choices import AccessAction
@@ -135,11 +136,17 @@ def agencies_reached(*, user, criteria: SearchCriteria) -> set[int]:
 
 
 def attestation_check(*, user, reached: set[int], statement: PurposeStatement) -> None:
-    """A search reaching another agency's data needs the searcher's per-search attestation."""
+    """A search reaching another agency's data needs the searcher's per-search attestation, and its purpose must
+    pass the prohibited-purpose terms that the owners of that data added (their own terms bind their data)."""
     membership = membership_of(user)
     own = membership.agency_id if membership else None
-    if reached - {own} and not statement.attested:
+    others = reached - {own}
+    if others and not statement.attested:
         raise ValidationError({"attestation": [ATTESTATION_REQUIRED]})
+    if others:
+        prohibited_purpose_check(
+            {"purpose_detail": statement.detail, "case_number": statement.case_number}, agency_ids=others
+        )
 
 
 @dataclass

@@ -268,3 +268,20 @@ def test_a_hotlist_named_for_immigration_enforcement_is_refused_in_admin(make_us
     assert response.status_code == 200 and PROHIBITED_REASON in text(response)
     assert client.post(url, {**form, "name": "Stolen vehicles"}).status_code == 302
     assert Hotlist.objects.get().name == "Stolen vehicles"
+
+
+def test_an_owners_own_terms_bind_partner_searches_of_its_data(
+    agency, other_agency, make_user, client_for, search_body
+):
+    from agencies.access import Scope
+
+    from ..sharing.conftest import active_mou
+
+    active_mou(other_agency, agency, scopes=[Scope.SEARCH])
+    ProhibitedTerm.objects.create(agency=other_agency, term="clean sweep*")
+    client = client_for(make_user(Role.INVESTIGATOR, username="ours"))
+    body = search_body(plate="7ABC123", attestation=True, **_other("Operation Clean Sweep"))
+    response = client.post(SEARCH, body, format="json")
+    assert response.status_code == 400 and response.json()["purpose_detail"] == [IMMIGRATION_ENFORCEMENT_REFUSED]
+    # Narrowed to its own agency's data, the owner's terms do not apply.
+    assert client.post(SEARCH, {**body, "agencies": [agency.pk]}, format="json").status_code == 200
