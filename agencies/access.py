@@ -193,10 +193,14 @@ HOLDINGS: dict[str, Holding] = {
     "agencies.apitoken": Holding("user__membership__agency", always=_not_superuser("user__")),
     "agencies.signinevent": Holding("user__membership__agency"),
     "auditlog.logentry": Holding("actor__membership__agency"),
+    "agencies.prohibitedterm": Holding("agency"),
     "reads.camera": Holding("agency"),
     "reads.cameramove": Holding("camera__agency", perms_of="reads.camera"),
     "reads.frigatebroker": Holding("agency"),
     "reads.cameraplacementnotice": Holding("agency"),
+    # The owner's view of partner searches of its data: PartnerSearchAdmin narrows the rows to the searches that
+    # reached the user's agency (reads.querysets.partner_searches_visible_to); the permission is the auditor's.
+    "reads.partnersearch": Holding(None, everyone_views=True),
     "reads.accesslogentry": Holding("agency"),
     "reads.evidencehold": Holding("agency"),
     "reads.evidenceholditem": Holding("hold__agency", perms_of="reads.evidencehold"),
@@ -212,6 +216,7 @@ HOLDINGS: dict[str, Holding] = {
     "hotlists.notificationoutbox": Holding("subscription__agency"),
     "sharing.mou": Holding("owner", viewers=("partner",)),
     "sharing.sharingrefusal": Holding("owner", viewers=("partner",)),
+    "sharing.sharingevent": Holding("owner", viewers=("partner",)),
     "transparency.usagepolicy": Holding("agency"),
     "transparency.publishedreport": Holding("agency"),
     "transparency.publicquestion": Holding("agency"),

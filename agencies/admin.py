@@ -20,7 +20,7 @@ from common.admin import RestrictedAdmin, RestrictedStackedInline, RestrictedTab
 from .access import access_of
 from .choices import Role
 from .deactivation_admin import DueForDeactivationFilter, deactivate_accounts
-from .models import Agency, ApiToken, Membership, SignInEvent, TrainingRecord, User
+from .models import Agency, ApiToken, Membership, ProhibitedTerm, SignInEvent, TrainingRecord, User
 from .roles import roles_grantable_by
 from .services import membership_sync_groups
 
@@ -212,3 +212,17 @@ class LogEntryAdmin(RestrictedAdmin, AuditlogLogEntryAdmin):
 # are a superuser's only (fail closed); people get roles through memberships and second factors at sign-in.
 for _model in (Group, TOTPDevice, StaticDevice):
     restrict_registered(admin.site, _model)
+
+
+@admin.register(ProhibitedTerm)
+class ProhibitedTermAdmin(RestrictedAdmin):
+    """An agency's additions to the prohibited-purpose screen (the built-in list: common/data/prohibited_terms.json)."""
+
+    list_display = ["term", "agency", "note", "added_by", "added_at"]
+    search_fields = ["term"]
+    fields = ["agency", "term", "note"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

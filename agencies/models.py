@@ -261,3 +261,36 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.username}: {self.get_reason_display()}"
+
+
+PROHIBITED_TERM_EMPTY = "Write the word or phrase to refuse."
+
+
+class ProhibitedTerm(models.Model):
+    """A word or phrase an agency adds to the prohibited-purpose screen (common/prohibited.py), on top of the
+    data file's list: refused in every purpose or reason its people state (searches, hotlist entries and imports,
+    holds, alert notes, its MOUs' justifications), and in the purpose of every partner's search that reaches its
+    data. Matched the way the file's terms are (normalised; a word ending in * matches the words beginning so)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="prohibited_terms")
+    term = models.CharField(max_length=120, help_text="A word or phrase; end a word with * to match its forms.")
+    note = models.CharField(max_length=300, blank=True, help_text="Why it is refused (for the next clerk).")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name", "term"]
+        verbose_name = "prohibited purpose term"
+        constraints = [models.UniqueConstraint(fields=["agency", "term"], name="prohibited_term_unique_per_agency")]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def clean(self) -> None:
+        from common.prohibited import normalize
+
+        self.term = " ".join((self.term or "").split())
+        if not normalize(self.term.replace("*", "")):
+            raise ValidationError({"term": PROHIBITED_TERM_EMPTY})

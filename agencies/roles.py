@@ -26,6 +26,8 @@ _PEOPLE = [
     "agencies.view_trainingrecord", "agencies.add_trainingrecord", "agencies.change_trainingrecord",
     "agencies.view_user", "agencies.add_user", "agencies.change_user",
     "agencies.view_apitoken", "agencies.add_apitoken", "agencies.change_apitoken",
+    "agencies.view_prohibitedterm", "agencies.add_prohibitedterm", "agencies.change_prohibitedterm",
+    "agencies.delete_prohibitedterm",
 ]  # fmt: skip
 
 # The agency's records: MOUs, hotlists, cameras, policies and reports (and its own agency row). People are seen,
@@ -39,6 +41,7 @@ _RECORDS = [
     "hotlists.view_hotlistentry", "hotlists.add_hotlistentry", "hotlists.change_hotlistentry",
     "hotlists.delete_hotlistentry", "hotlists.import_hotlist", "hotlists.view_hotlistimport",
     "sharing.view_mou", "sharing.add_mou", "sharing.change_mou", "sharing.view_sharingrefusal",
+    "sharing.view_sharingevent",
     "transparency.view_usagepolicy", "transparency.add_usagepolicy", "transparency.change_usagepolicy",
     "transparency.view_publishedreport", "transparency.add_publishedreport",
     "transparency.view_publicquestion", "transparency.change_publicquestion", "transparency.delete_publicquestion",
@@ -67,11 +70,11 @@ _INVESTIGATION = [
 _AUDIT = [
     "agencies.view_agency", "agencies.view_membership", "agencies.view_trainingrecord", "agencies.view_user",
     "reads.view_accesslogentry", "reads.view_camera", "reads.view_purgerun", "reads.view_evidencehold",
-    "sharing.view_mou", "sharing.view_sharingrefusal", "hotlists.view_hotlistimport",
-    "auditlog.view_logentry", "agencies.view_signinevent",
+    "sharing.view_mou", "sharing.view_sharingrefusal", "sharing.view_sharingevent", "hotlists.view_hotlistimport",
+    "auditlog.view_logentry", "agencies.view_signinevent", "agencies.view_prohibitedterm",
     "transparency.view_usagepolicy", "transparency.view_publishedreport",
     "transparency.view_compliancereport", "transparency.view_publicquestion",
-    "reads.view_searchaudit", "reads.add_searchaudit", "reads.change_searchaudit",
+    "reads.view_searchaudit", "reads.add_searchaudit", "reads.change_searchaudit", "reads.view_partnersearch",
 ]  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -231,10 +231,6 @@ class RestrictedStackedInline(RestrictedInlineMixin, admin.StackedInline):
     pass
 
 
-# The name the apps' admins used before the choke point took over; kept so that their imports stay valid.
-AgencyScopedAdmin = RestrictedAdmin
-
-
 def restrict_registered(site, model) -> None:
     """Put the choke point in front of a ModelAdmin another package registered (and of its inlines)."""
     current = type(site.get_model_admin(model))

@@ -64,7 +64,9 @@ class LoginRateThrottle(ScopeRateThrottle):
 
 
 class SearchRateThrottle(FailOpenMixin, ScopeRateThrottle):
-    """Searches of ALPR data per user."""
+    """Searches of ALPR data per person: the one count that the API's search view and every console search
+    (console.access.search_rate_check) share, under one cache key per user, so the limit is one limit whichever
+    channel a person uses."""
 
     scope = "search"
 

@@ -13,10 +13,11 @@ from agencies.access import Scope, agencies_visible_to
 from agencies.models import Agency
 from hotlists.choices import AlertStatus
 from hotlists.models import Hotlist
-from reads.choices import STATED_PURPOSES, PlateKind
+from reads.choices import STATED_PURPOSES, OnBehalfOf, PlateKind
 from reads.models import Camera
-from reads.purpose import PurposeStatement, purpose_validate
-from reads.search import Near, SearchCriteria
+from reads.purpose import ATTESTATION_TEXT, PurposeStatement, purpose_validate
+from reads.search import Near, SearchCriteria, attestation_check, searched_agencies
+from sharing.rules import eligible_partner_q
 
 NEAR_INCOMPLETE = "An area needs latitude, longitude and radius, all three."
 TIMELINE_NEEDS_FULL_PLATE = "A timeline follows one full plate; wildcards are for the search page."
@@ -41,9 +42,12 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class PurposeFormMixin(forms.Form):
-    """Purpose and case number: asked first on every form that reaches ALPR data, and required.
+    """Purpose, case number, for whom, and (when other agencies' data is reached) the attestation: asked first on
+    every form that reaches ALPR data.
 
-    The fields are optional to Django so that `purpose_validate` (the API's rule) says what is missing."""
+    The fields are optional to Django so that `purpose_validate` (the API's rule) says what is missing. The agency
+    list offers only agencies that may receive ALPR data (California public agencies); an ORI typed in is checked
+    by the same rule, and a refusal is recorded."""
 
     purpose = forms.ChoiceField(
         label="Purpose", choices=[("", "Choose the purpose of this search"), *STATED_PURPOSES], required=False
@@ -54,15 +58,62 @@ class PurposeFormMixin(forms.Form):
     purpose_detail = forms.CharField(
         label="Purpose details", max_length=500, required=False, help_text="Required when the purpose is 'Other'."
     )
+    on_behalf_of = forms.ChoiceField(
+        label="This search is for",
+        choices=OnBehalfOf.choices,
+        initial=OnBehalfOf.OWN,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    on_behalf_of_agency = forms.ModelChoiceField(
+        label="Agency it is for",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="Choose the agency",
+        help_text="California public agencies only (Civil Code §1798.90.55(b)).",
+    )
+    on_behalf_of_ori = forms.CharField(
+        label="or its ORI", max_length=9, required=False, widget=forms.TextInput(attrs={"size": 10})
+    )
+    attestation = forms.BooleanField(label=ATTESTATION_TEXT, required=False)
 
     statement: PurposeStatement | None = None
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["on_behalf_of_agency"].queryset = (
+            Agency.objects.filter(eligible_partner_q(prefix=""), is_active=True)
+            .exclude(memberships__user=user)
+            .order_by("name")
+        )
+        self.fields["on_behalf_of_agency"].label_from_instance = lambda agency: f"{agency.name} ({agency.ori})"
+        if len(agencies_visible_to(user, Scope.SEARCH)) < 2:
+            del self.fields["attestation"]  # only the user's own agency's data can be reached
+
     def clean_statement(self) -> None:
+        agency = self.cleaned_data.get("on_behalf_of_agency")
         try:
             self.statement = purpose_validate(
                 purpose=self.cleaned_data.get("purpose"),
                 case_number=self.cleaned_data.get("case_number"),
                 detail=self.cleaned_data.get("purpose_detail"),
+                user=self.user,
+                on_behalf_of=self.cleaned_data.get("on_behalf_of"),
+                on_behalf_of_ori=self.cleaned_data.get("on_behalf_of_ori"),
+                on_behalf_of_agency=agency.pk if agency else None,
+                attested=bool(self.cleaned_data.get("attestation")),
+            )
+        except ValidationError as exc:
+            _add_errors(self, exc)
+
+    def clean_attestation_for(self, criteria: SearchCriteria) -> None:
+        """The API's rule (reads.search.attestation_check), asked before the search runs."""
+        if self.statement is None:
+            return
+        try:
+            attestation_check(
+                user=self.user, reached=searched_agencies(user=self.user, criteria=criteria), statement=self.statement
             )
         except ValidationError as exc:
             _add_errors(self, exc)
@@ -113,7 +164,7 @@ class SearchForm(PurposeFormMixin):
     criteria: SearchCriteria | None = None
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         visible = agencies_visible_to(user, Scope.SEARCH)
         self.fields["cameras"].queryset = Camera.objects.visible_to(user).select_related("agency")
         self.fields["cameras"].label_from_instance = lambda camera: f"{camera.name} ({camera.agency.name})"
@@ -154,6 +205,8 @@ class SearchForm(PurposeFormMixin):
             self.criteria = criteria.validate()
         except ValidationError as exc:
             _add_errors(self, exc)
+        else:
+            self.clean_attestation_for(self.criteria)
         return data
 
 
@@ -186,6 +239,8 @@ class TimelineForm(PurposeFormMixin):
             self.criteria = SearchCriteria(start=data.get("start"), end=data.get("end"), plate=plate).validate()
         except ValidationError as exc:
             _add_errors(self, exc)
+        else:
+            self.clean_attestation_for(self.criteria)
         return data
 
 

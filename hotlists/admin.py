@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from agencies.access import CHANGE, restrict
 from common.admin import RestrictedAdmin, RestrictedTabularInline
 from common.client import client_address
+from common.prohibited import agency_terms
 from reads.choices import Channel
 from reads.plates import PlateError, normalize_plate
 
@@ -148,7 +149,10 @@ class HotlistEntryForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if states_immigration_purpose(data.get("description", ""), data.get("case_number", "")):
+        hotlist = data.get("hotlist") or getattr(self.instance, "hotlist", None)
+        extra = agency_terms([hotlist.agency_id]) if hotlist is not None else ()
+        texts = (data.get("reason", ""), data.get("description", ""), data.get("case_number", ""))
+        if states_immigration_purpose(*texts, extra_terms=extra):
             raise ValidationError(PROHIBITED_REASON)
         return data
 

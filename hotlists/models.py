@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from agencies.models import Agency
+from common.prohibited import states_prohibited_purpose
 
 from .choices import (
     CLEW_SOURCES,
@@ -31,6 +33,7 @@ from .querysets import (
     HotlistQuerySet,
     OwnAgencyQuerySet,
 )
+from .rules import PROHIBITED_REASON
 
 
 class Hotlist(models.Model):
@@ -73,6 +76,11 @@ class Hotlist(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.agency})"
+
+    def clean(self) -> None:
+        # A list's name says what it is for ("ERO fugitives" would be an immigration-enforcement list).
+        if states_prohibited_purpose(self.name, agency_ids=[self.agency_id]):
+            raise ValidationError({"name": PROHIBITED_REASON})
 
     @property
     def import_format(self) -> str:

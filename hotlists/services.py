@@ -18,6 +18,8 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from agencies.access import membership_of
+from common.prohibited import agency_terms, prohibited_purpose_check
 from reads.models import EvidenceHold
 from reads.plates import PlateError, canonical_key, normalize_plate
 from reads.services import hold_purge_lock
@@ -67,7 +69,7 @@ def hotlist_entry_create(
     ncic_code: str = "",
 ) -> HotlistEntry:
     """Add one plate to a list by hand and check the reads already stored against it (historical alerts)."""
-    if states_immigration_purpose(reason, description, case_number):
+    if states_immigration_purpose(reason, description, case_number, extra_terms=agency_terms([hotlist.agency_id])):
         raise ValidationError({"reason": PROHIBITED_REASON})
     try:
         normalized = normalize_plate(plate)
@@ -395,7 +397,7 @@ def _parse(hotlist: Hotlist, content: bytes, file_format: str, progress, tracker
     if file_format == ImportFormat.NCIC:
         return parse_ncic(lines)
     if file_format == ImportFormat.CSV:
-        return parse_csv(lines, default_reason=hotlist.category)
+        return parse_csv(lines, default_reason=hotlist.category, extra_terms=agency_terms([hotlist.agency_id]))
     raise ImportFileError([(0, IMPORT_UNKNOWN_FORMAT.format(format=file_format))])
 
 
@@ -557,6 +559,9 @@ def alert_transition(
         raise ValidationError({"to_status": ALERT_CONFIRM_NEEDS_VERIFICATION})
     if to_status in _REASON_REQUIRED and not note.strip():
         raise ValidationError({"note": ALERT_REASON_REQUIRED.format(target=to_status)})
+    if note:
+        membership = membership_of(user)
+        prohibited_purpose_check({"note": note}, agency_ids=[membership.agency_id if membership else None])
     event = AlertEvent.objects.create(
         alert=alert,
         actor=user,

@@ -107,7 +107,18 @@ def _content(entry: AccessLogEntry) -> dict:
         "oldest_result_at": _iso(entry.oldest_result_at),
         "client_address": entry.client_address,
         "key_id": entry.key_id,
+        # Added after the first rows were written: present only when set, so older rows hash as they did.
+        **_added_content(entry),
     }
+
+
+def _added_content(entry: AccessLogEntry) -> dict:
+    content: dict = {}
+    if entry.on_behalf_of_id:
+        content.update(on_behalf_of=entry.on_behalf_of_id, on_behalf_of_ori=entry.on_behalf_of_ori)
+    if entry.attested:
+        content["attested"] = True
+    return content
 
 
 def entry_mac(entry: AccessLogEntry, prev_hash: str, key: bytes) -> str:
@@ -139,6 +150,9 @@ def access_log_write(
     oldest_result_at: dt.datetime | None = None,
     agencies_searched: Iterable[int] = (),
     client_address: str | None = None,
+    on_behalf_of_id: int | None = None,
+    on_behalf_of_ori: str = "",
+    attested: bool = False,
 ) -> AccessLogEntry:
     """Append one row to the access log, chained to the row before it under the current MAC key."""
     key_id, key = _current_key()
@@ -160,6 +174,9 @@ def access_log_write(
         result_count=result_count,
         oldest_result_at=oldest_result_at,
         client_address=client_address,
+        on_behalf_of_id=on_behalf_of_id,
+        on_behalf_of_ori=on_behalf_of_ori if on_behalf_of_id else "",
+        attested=attested,
         prev_hash=prev_hash,
         key_id=key_id,
     )

@@ -1,10 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
+from agencies.access import membership_of
+from agencies.models import Agency
 from common.admin import RestrictedAdmin, RestrictedTabularInline
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
@@ -17,9 +21,11 @@ from .models import (
     EvidenceHold,
     EvidenceHoldItem,
     FrigateBroker,
+    PartnerSearch,
     PurgeRun,
 )
 from .operator_admin import operator_lookup_view
+from .partner_searches import criteria_text, monthly_report, person_name, report_csv, report_pdf
 from .placement import PLACEMENT_END_IN_PAST, camera_placement_notice_resolve
 from .services import camera_move
 
@@ -164,7 +170,9 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     every row filed under their agency, operator (superuser) accesses to its data included: filter by channel
     "Operator". The operator look-up page (reads.operator_admin) is here too."""
 
-    list_display = ["at", "username", "agency", "action", "channel", "purpose", "case_number", "result_count"]
+    list_display = [
+        "at", "username", "agency", "action", "channel", "purpose", "case_number", "on_behalf_of", "result_count",
+    ]  # fmt: skip
     list_filter = ["action", "channel", "purpose"]
     search_fields = ["username", "case_number"]
     date_hierarchy = "at"
@@ -225,3 +233,68 @@ class PurgeRunAdmin(ReadOnlyAdmin):
     """The system's runs, one for all agencies: every auditor sees them (agencies.access.HOLDINGS)."""
 
     list_display = ["started_at", "duration_ms", "removed_total", "kept_for_holds"]
+
+
+@admin.register(PartnerSearch)
+class PartnerSearchAdmin(ReadOnlyAdmin):
+    """Every access by another agency's people that reached our data, with names (the owner's audit trail), and
+    the monthly per-partner report as CSV or PDF."""
+
+    list_display = [
+        "at", "agency", "name", "username", "action", "purpose", "purpose_detail", "case_number", "on_behalf_of",
+        "criteria", "result_count",
+    ]  # fmt: skip
+    list_filter = ["action", "purpose", "agency"]
+    list_select_related = ["agency", "user", "on_behalf_of"]
+    search_fields = ["username", "case_number"]
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        return PartnerSearch.objects.partner_searches_visible_to(request.user).select_related(
+            "agency", "user", "on_behalf_of"
+        )
+
+    @admin.display(description="person")
+    def name(self, entry):
+        return person_name(entry)
+
+    @admin.display(description="criteria")
+    def criteria(self, entry):
+        return criteria_text(entry)
+
+    def get_urls(self):
+        report = path("report/", self.admin_site.admin_view(self.report_view), name="reads_partnersearch_report")
+        return [report, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        membership = membership_of(request.user)
+        partners = Agency.objects.filter(pk__in=self.get_queryset(request).values("agency_id").distinct()).order_by(
+            "name"
+        )
+        context = {
+            "report_month": f"{timezone.localdate():%Y-%m}",
+            "report_partners": partners if membership else [],
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def report_view(self, request):
+        membership = membership_of(request.user)
+        if membership is None or not self.has_view_permission(request):
+            raise PermissionDenied
+        partner = request.GET.get("partner") or ""
+        kind = "pdf" if request.GET.get("kind") == "pdf" else "csv"
+        try:
+            report = monthly_report(
+                owner=membership.agency,
+                month=request.GET.get("month"),
+                partner_id=int(partner) if partner.isdigit() else None,
+            )
+        except ValidationError as exc:
+            return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
+        if kind == "csv":
+            response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{report.file_stem}.{kind}"'
+        return response

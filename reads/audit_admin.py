@@ -11,6 +11,7 @@ from agencies.access import access_of
 from common.admin import RestrictedAdmin, RestrictedTabularInline
 
 from .audits import (
+    DEFAULT_SAMPLE_SIZE,
     audit_close,
     audit_open,
     audit_open_validate,
@@ -28,7 +29,11 @@ AUDIT_CLOSED_MESSAGE = "Audit closed. Its figures now appear on the transparency
 class SearchAuditAddForm(forms.ModelForm):
     class Meta:
         model = SearchAudit
-        fields = ["agency", "period_start", "period_end", "sample_size"]
+        fields = ["agency", "period_start", "period_end", "sample_size", "risk_sample_size"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risk_sample_size"].required = False  # left empty: the default number
 
     def clean(self):
         data = super().clean()
@@ -60,12 +65,12 @@ class SampleInline(RestrictedTabularInline):
     extra = 0
     can_delete = False
     fields = [
-        "position", "searched_at", "searched_by", "action", "purpose", "case_number", "criteria", "result_count",
-        "finding", "note", "reviewed_by", "reviewed_at",
+        "position", "why", "searched_at", "searched_by", "action", "purpose", "case_number", "criteria",
+        "result_count", "finding", "note", "reviewed_by", "reviewed_at",
     ]  # fmt: skip
     readonly_fields = [
-        "position", "searched_at", "searched_by", "action", "purpose", "case_number", "criteria", "result_count",
-        "reviewed_by", "reviewed_at",
+        "position", "why", "searched_at", "searched_by", "action", "purpose", "case_number", "criteria",
+        "result_count", "reviewed_by", "reviewed_at",
     ]  # fmt: skip
 
     def get_queryset(self, request):
@@ -81,6 +86,10 @@ class SampleInline(RestrictedTabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Why chosen")
+    def why(self, sample):
+        return sample.reasons_display
 
     @admin.display(description="When")
     def searched_at(self, sample):
@@ -158,15 +167,30 @@ class SearchAuditAdmin(RestrictedAdmin):
                 (
                     None,
                     {
-                        "fields": ["agency", "period_start", "period_end", "sample_size"],
+                        "fields": ["agency", "period_start", "period_end", "sample_size", "risk_sample_size"],
                         "description": "The system draws the sample at random from the agency's searches, exports "
-                        "and timelines in the period (first to last day, inclusive).",
+                        "and timelines in the period (first to last day, inclusive), then adds the searches most "
+                        "worth a look (purpose 'other', on behalf of another agency, many searches by one person in "
+                        "a day, one plate searched by many agencies, outside the person's usual hours), each with "
+                        "its reasons.",
                     },
                 )
             ]
         return [
             (None, {"fields": ["agency", "period_start", "period_end", "status"]}),
-            ("Sample", {"fields": ["sample_size", "population_count", "seed", "opened_by", "opened_at"]}),
+            (
+                "Sample",
+                {
+                    "fields": [
+                        "sample_size",
+                        "risk_sample_size",
+                        "population_count",
+                        "seed",
+                        "opened_by",
+                        "opened_at",
+                    ]
+                },
+            ),  # fmt: skip
             (
                 "Conclusions",
                 {
@@ -179,7 +203,10 @@ class SearchAuditAdmin(RestrictedAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["agency", "period_start", "period_end", "status", "sample_size", "population_count", "seed"]
+        fixed = [
+            "agency", "period_start", "period_end", "status", "sample_size", "risk_sample_size", "population_count",
+            "seed",
+        ]  # fmt: skip
         fixed += ["opened_by", "opened_at", "closed_by", "closed_at"]
         return fixed + (["findings"] if obj.is_closed else [])
 
@@ -228,6 +255,9 @@ class SearchAuditAdmin(RestrictedAdmin):
             period_start=data["period_start"],
             period_end=data["period_end"],
             sample_size=data["sample_size"],
+            risk_sample_size=(
+                DEFAULT_SAMPLE_SIZE if data.get("risk_sample_size") is None else data["risk_sample_size"]
+            ),
         )
         obj.pk = audit.pk
         self.message_user(

@@ -1,7 +1,8 @@
 """Periodic search audits (California State Auditor report 2019-118, recommendation: audit searches).
 
 An auditor opens an audit for a period; the system draws a random sample of the agency's searches (access-log rows
-of action search, export or timeline) in that period; the auditor marks each sample compliant or not, with a note;
+of action search, export or timeline) in that period, and adds the searches the risk rules pick (reads.audit_risk),
+each sample saying why it was chosen; the auditor marks each sample compliant or not, with a note;
 the audit closes once every sample is reviewed. Closed audits are published on the transparency portal through
 `latest_closed_audit`.
 
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 
+from .audit_risk import RiskReason, risk_ranked, risk_reasons
 from .choices import AccessAction
 from .models import SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE, AccessLogEntry, SearchAudit, SearchAuditFinding, SearchAuditSample
 
@@ -34,6 +36,7 @@ MAX_SAMPLE_SIZE = 1000
 PERIOD_ORDER = "The period's last day cannot be before its first day."
 PERIOD_IN_FUTURE = "The period cannot start in the future."
 SAMPLE_SIZE_RANGE = f"The sample size must be between 1 and {MAX_SAMPLE_SIZE}."
+RISK_SAMPLE_SIZE_RANGE = f"The number of risk-chosen searches must be between 0 and {MAX_SAMPLE_SIZE}."
 AUDIT_CLOSED = "This audit is closed; its samples can no longer be changed."
 AUDIT_ALREADY_CLOSED = "This audit is already closed."
 FINDING_REQUIRED = "Mark the search compliant or not compliant."
@@ -90,31 +93,41 @@ def audit_open(
     period_start: dt.date,
     period_end: dt.date,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
+    risk_sample_size: int = DEFAULT_SAMPLE_SIZE,
     seed: int | None = None,
 ) -> SearchAudit:
-    """Open an audit of `agency`'s searches in [period_start, period_end] and draw its sample."""
+    """Open an audit of `agency`'s searches in [period_start, period_end]: draw its random sample, then add up to
+    `risk_sample_size` more searches that the risk rules pick (reads.audit_risk), each with its reasons."""
     audit_open_validate(period_start=period_start, period_end=period_end, sample_size=sample_size)
+    if not 0 <= risk_sample_size <= MAX_SAMPLE_SIZE:
+        raise ValidationError({"risk_sample_size": RISK_SAMPLE_SIZE_RANGE})
     seed = secrets.randbits(63) if seed is None else seed
     last_entry_id = AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    population_ids = list(
-        audit_population(
-            agency=agency, period_start=period_start, period_end=period_end, last_entry_id=last_entry_id
-        ).values_list("id", flat=True)
+    population = audit_population(
+        agency=agency, period_start=period_start, period_end=period_end, last_entry_id=last_entry_id
     )
+    population_ids = list(population.values_list("id", flat=True))
     audit = SearchAudit.objects.create(
         agency=agency,
         period_start=period_start,
         period_end=period_end,
         sample_size=sample_size,
+        risk_sample_size=risk_sample_size,
         seed=seed,
         population_count=len(population_ids),
         population_last_entry_id=last_entry_id,
         opened_by=opened_by,
     )
     drawn = audit_draw(population_ids=population_ids, seed=seed, sample_size=sample_size)
+    chosen = [(entry_id, [RiskReason.RANDOM]) for entry_id in drawn]
+    if risk_sample_size and population_ids:
+        since, until = _day_bounds(period_start, period_end)
+        reasons = risk_reasons(population=population, since=since, until=until, last_entry_id=last_entry_id)
+        added = risk_ranked(reasons, exclude=set(drawn), limit=risk_sample_size)
+        chosen += [(entry_id, reasons[entry_id]) for entry_id in added]
     SearchAuditSample.objects.bulk_create(
-        SearchAuditSample(audit=audit, position=position, access_log_entry_id=entry_id)
-        for position, entry_id in enumerate(drawn, start=1)
+        SearchAuditSample(audit=audit, position=position, access_log_entry_id=entry_id, reasons=list(why))
+        for position, (entry_id, why) in enumerate(chosen, start=1)
     )
     return audit
 

@@ -81,6 +81,13 @@ SYSTEM_PURPOSES = frozenset({Purpose.HOTLIST_ALERT})
 STATED_PURPOSES = [(value, label) for value, label in Purpose.choices if value not in SYSTEM_PURPOSES]
 
 
+class OnBehalfOf(models.TextChoices):
+    """For whom a search is made (Civil Code §1798.90.55(b): another agency must be a California public one)."""
+
+    OWN = "own", "My own agency"
+    OTHER = "other", "Another agency (name it)"
+
+
 class AccessAction(models.TextChoices):
     SEARCH = "search", "Search"
     IMAGE_VIEW = "image_view", "Image view"

@@ -26,7 +26,14 @@ from .choices import (
     Purpose,
     ReadSource,
 )
-from .querysets import AccessLogQuerySet, CameraQuerySet, EvidenceHoldQuerySet, PurgeRunQuerySet, ReadQuerySet
+from .querysets import (
+    AccessLogQuerySet,
+    CameraQuerySet,
+    EvidenceHoldQuerySet,
+    PartnerSearchQuerySet,
+    PurgeRunQuerySet,
+    ReadQuerySet,
+)
 
 CAMERA_NEEDS_PUBLIC_COMMENT = (
     "A public agency's camera cannot be activated before the governing body's public comment meeting on ALPR is "
@@ -304,6 +311,20 @@ class AccessLogEntry(models.Model):
     result_count = models.PositiveIntegerField(default=0)
     oldest_result_at = models.DateTimeField(null=True, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    on_behalf_of = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The other agency the access was made for; empty: the searcher's own agency.",
+    )
+    on_behalf_of_ori = models.CharField("on behalf of (ORI)", max_length=9, blank=True)
+    attested = models.BooleanField(
+        default=False,
+        help_text="The searcher confirmed the search is not for immigration enforcement nor for an agency that may "
+        "not receive the data (asked when a search reaches other agencies' data).",
+    )
     prev_hash = models.CharField(max_length=64, editable=False)
     row_hash = models.CharField(max_length=64, editable=False, unique=True)
     key_id = models.CharField(max_length=32, editable=False, help_text="The MAC key row_hash was computed under.")
@@ -314,7 +335,11 @@ class AccessLogEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = "access log entry"
         verbose_name_plural = "access log"
-        indexes = [models.Index(fields=["agency", "at"], name="accesslog_agency_at")]
+        indexes = [
+            models.Index(fields=["agency", "at"], name="accesslog_agency_at"),
+            # Owner-side audit: the rows whose agencies_searched contains an agency (@>).
+            GinIndex(fields=["agencies_searched"], name="accesslog_agencies_searched", opclasses=["jsonb_path_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} ({self.purpose})"
@@ -339,6 +364,19 @@ class AccessLogCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"Checkpoint {self.at:%Y-%m-%d %H:%M}: {self.row_count} rows"
+
+
+class PartnerSearch(AccessLogEntry):
+    """The access log as an owner agency's auditors see it: every access by a partner agency's people that
+    reached the owner's data, with the person's name. A view of AccessLogEntry, not a table."""
+
+    objects = PartnerSearchQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-at", "-id"]
+        verbose_name = "partner search of our data"
+        verbose_name_plural = "partner searches of our data"
 
 
 class EvidenceHold(models.Model):
@@ -463,6 +501,12 @@ class SearchAudit(models.Model):
     sample_size = models.PositiveIntegerField(
         default=SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE, help_text="How many searches to draw (fewer if the period has fewer)."
     )
+    risk_sample_size = models.PositiveIntegerField(
+        default=SEARCH_AUDIT_DEFAULT_SAMPLE_SIZE,
+        help_text="How many searches to add, beyond the random draw, that the risk rules pick (reads.audit_risk): "
+        "purpose 'other', on behalf of another agency, many searches by one person in a day, one plate searched by "
+        "many agencies, outside the person's usual hours. 0: none.",
+    )
     seed = models.BigIntegerField(editable=False, help_text="Seed of the random draw, so the sample can be redrawn.")
     population_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Searches in the period the sample was drawn from."
@@ -508,6 +552,9 @@ class SearchAuditSample(models.Model):
     audit = models.ForeignKey(SearchAudit, on_delete=models.CASCADE, related_name="samples")
     position = models.PositiveIntegerField(help_text="Order in the draw.")
     access_log_entry = models.ForeignKey(AccessLogEntry, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(
+        default=list, help_text="Why it was chosen: 'random', or the risk rules that picked it (reads.audit_risk)."
+    )
     finding = models.CharField(max_length=16, choices=SearchAuditFinding.choices, blank=True)
     note = models.TextField(blank=True)
     reviewed_by = models.ForeignKey(
@@ -524,6 +571,13 @@ class SearchAuditSample(models.Model):
 
     def __str__(self) -> str:
         return f"Sample {self.position} of {self.audit}"
+
+    @property
+    def reasons_display(self) -> str:
+        from .audit_risk import RiskReason
+
+        labels = dict(RiskReason.choices)
+        return "; ".join(labels.get(reason, reason) for reason in self.reasons)
 
     @property
     def is_reviewed(self) -> bool:

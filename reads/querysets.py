@@ -48,6 +48,25 @@ class AccessLogQuerySet(models.QuerySet):
             return self.none()
         return self.filter(agency_id=membership.agency_id)
 
+    def reaching(self, agency_id: int):
+        """Rows of other agencies' people whose access reached `agency_id`'s data (a partner's searches)."""
+        return self.filter(agencies_searched__contains=[agency_id]).exclude(agency_id=agency_id)
+
+    def partner_searches_visible_to(self, user):
+        """The owner's half of the audit trail: its auditors and agency admins see every access by another
+        agency that reached their agency's data, with the person's name (Civil Code §1798.90.55(b))."""
+        if alpr_access_refusal(user) is not None:
+            return self.none()
+        membership = membership_of(user)
+        if membership.role not in (Role.AUDITOR, Role.AGENCY_ADMIN):
+            return self.none()
+        return self.reaching(membership.agency_id)
+
+
+class PartnerSearchQuerySet(AccessLogQuerySet):
+    def visible_to(self, user):
+        return self.partner_searches_visible_to(user)
+
 
 class EvidenceHoldQuerySet(models.QuerySet):
     def visible_to(self, user):

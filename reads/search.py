@@ -9,13 +9,14 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
-from agencies.access import Scope, access_of
+from agencies.access import Scope, access_of, membership_of
+from common.prohibited import prohibited_purpose_check
 
 from .access_log import access_log_write
 from .choices import AccessAction, PlateKind
 from .models import Plate, Read
 from .plates import PlateError, canonical_key, is_wildcard, normalize_plate, wildcard_to_like
-from .purpose import PurposeStatement
+from .purpose import ATTESTATION_REQUIRED, PurposeStatement
 
 WINDOW_REQUIRED = "Give the time window to search (start and end)."
 WINDOW_REVERSED = "The window's end must come after its start."
@@ -144,6 +145,20 @@ def _filter_plates(qs, plates_qs, broad: dict | None = None):
     return qs.filter(plate__in=plates)
 
 
+def attestation_check(*, user, reached, statement: PurposeStatement) -> None:
+    """A search reaching another agency's data needs the searcher's per-search attestation, and its purpose must
+    pass the prohibited-purpose terms that the owners of that data added (their own terms bind their data)."""
+    membership = membership_of(user)
+    own = membership.agency_id if membership else None
+    others = set(reached) - {own}
+    if others and not statement.attested:
+        raise ValidationError({"attestation": [ATTESTATION_REQUIRED]})
+    if others:
+        prohibited_purpose_check(
+            {"purpose_detail": statement.detail, "case_number": statement.case_number}, agency_ids=others
+        )
+
+
 @dataclass
 class SearchPage:
     results: list[Read]
@@ -163,9 +178,11 @@ def read_search(
     limit: int = 50,
     action: str = AccessAction.SEARCH,
 ) -> SearchPage:
-    """Run a search and write its one access-log row (only once the search has run)."""
+    """Run a search and write its one access-log row (only once the search has run). Refused (ValidationError)
+    when it reaches other agencies' data without the searcher's attestation."""
     criteria.validate()
     searched = searched_agencies(user=user, criteria=criteria)
+    attestation_check(user=user, reached=searched, statement=statement)
     qs = search_queryset(user=user, criteria=criteria, agency_ids=searched)
     results = list(qs[offset : offset + limit])
     if offset == 0 and len(results) < limit:
@@ -189,6 +206,9 @@ def read_search(
         oldest_result_at=oldest,
         agencies_searched=searched,
         client_address=client_address,
+        on_behalf_of_id=statement.on_behalf_of_id,
+        on_behalf_of_ori=statement.on_behalf_of_ori,
+        attested=statement.attested,
     )
     return SearchPage(
         results=results, count=min(count, COUNT_CAP), count_capped=count > COUNT_CAP, access_log_id=entry.pk

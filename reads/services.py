@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency
+from common.prohibited import prohibited_purpose_check
 
 from . import retention as retention_hooks
 from .files import day_folder, files_delete, folder_clear, read_file_store
@@ -421,6 +422,7 @@ def hold_place(*, user, agency: Agency, case_number: str, reason: str, read_ids:
     """Keep reads of the user's own agency past retention for a case. The owner's retention governs its reads, so
     a partner asks the owner agency to hold them. Serialized with the purge (hold_purge_lock), so a read the purge
     removes meanwhile is refused rather than held in name only."""
+    prohibited_purpose_check({"reason": reason, "case_number": case_number}, agency_ids=[agency.pk])
     if not read_ids:
         raise ValidationError(HOLD_NO_READS)
     hold_purge_lock(shared=True)

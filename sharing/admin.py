@@ -22,7 +22,7 @@ from agencies.models import Agency
 from common.admin import RestrictedAdmin
 
 from . import services
-from .models import MOU, SCOPE_FIELDS, SCOPE_LABELS, SharingRefusal
+from .models import MOU, SCOPE_FIELDS, SCOPE_LABELS, SharingEvent, SharingRefusal
 from .rules import eligible_partner_q, partner_refusal
 from .selectors import sharing_overview
 
@@ -468,6 +468,34 @@ class SharingRefusalAdmin(RestrictedAdmin):
     @admin.display(description="reason")
     def short_reason(self, obj):
         return obj.reason if len(obj.reason) <= 120 else obj.reason[:117] + "…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SharingEvent)
+class SharingEventAdmin(admin.ModelAdmin):
+    """Read-only: every change to sharing (activated, renewed, scope changed, revoked, expired, withdrawn), for
+    both parties' auditors and records staff. The owner's history is public too, on its transparency portal."""
+
+    list_display = ["at", "kind", "owner", "partner", "scope_display", "expires_on", "username", "reason"]
+    list_filter = ["kind", ("partner", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["owner", "partner"]
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.visible_to(request.user)
+
+    @admin.display(description="scope")
+    def scope_display(self, obj):
+        return obj.scope_display
 
     def has_add_permission(self, request):
         return False

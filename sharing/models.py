@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from agencies.access import Scope
 from agencies.models import Agency
+from common.prohibited import IMMIGRATION_ENFORCEMENT_REFUSED, states_prohibited_purpose
 
-from .querysets import MOUQuerySet, SharingRefusalQuerySet
+from .querysets import MOUQuerySet, SharingEventQuerySet, SharingRefusalQuerySet
 from .rules import partner_refusal
 from .validators import validate_signed_pdf
 
@@ -169,6 +170,8 @@ class MOU(models.Model):
             errors.setdefault("scope_search", []).append(MOU_NO_SCOPE)
         if not (self.justification or "").strip():
             errors.setdefault("justification", []).append(MOU_NEEDS_JUSTIFICATION)
+        elif states_prohibited_purpose(self.justification, agency_ids=[self.owner_id]):
+            errors.setdefault("justification", []).append(IMMIGRATION_ENFORCEMENT_REFUSED)
         if errors:
             raise ValidationError(errors)
 
@@ -216,6 +219,7 @@ class SharingRefusal(models.Model):
         ACTIVATION = "activation", "Activation"
         GRANT = "grant", "Permission grant"
         REQUEST = "request", "Request-time check"
+        ON_BEHALF = "on_behalf", "Search on behalf of another agency"
         SYSTEM = "system", "System (scheduled job, shell, demo)"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -237,3 +241,48 @@ class SharingRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_where_display()}: {self.partner or '?'}"
+
+
+class SharingEvent(models.Model):
+    """One change to what an owner agency shares: an MOU activated, renewed, its scope changed, revoked, expired, or
+    its permissions withdrawn because the partner stopped being a California public agency. Append-only, written
+    only by sharing.services in the transaction of the change, so a change that did not happen leaves no event and
+    every one that did leaves one. Shown to both parties' auditors (admin) and, for the owner, on the public
+    portal's sharing history: no switch widens sharing silently."""
+
+    class Kind(models.TextChoices):
+        ACTIVATED = "activated", "MOU activated"
+        RENEWED = "renewed", "MOU renewed"
+        SCOPE_CHANGED = "scope_changed", "Scope changed"
+        REVOKED = "revoked", "MOU revoked"
+        EXPIRED = "expired", "MOU expired"
+        PARTNER_INELIGIBLE = "partner_ineligible", "Access withdrawn: partner no longer eligible"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    mou = models.ForeignKey(MOU, on_delete=models.PROTECT, related_name="events")
+    owner = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    scopes = models.JSONField(default=list, help_text="The scopes after the change.")
+    previous_scopes = models.JSONField(default=list, blank=True, help_text="The scopes before (scope changes).")
+    expires_on = models.DateField(null=True, blank=True, help_text="The expiry date after the change.")
+    previous_expires_on = models.DateField(null=True, blank=True, help_text="The expiry date before (renewals).")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True, help_text="Empty: the system (the nightly job).")
+    reason = models.TextField(blank=True)
+
+    objects = SharingEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "sharing change"
+        indexes = [models.Index(fields=["owner", "at"], name="sharing_event_owner_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.get_kind_display()}: {self.owner} → {self.partner}"
+
+    @property
+    def scope_display(self) -> str:
+        return ", ".join(SCOPE_LABELS.get(scope, scope) for scope in self.scopes) or "–"

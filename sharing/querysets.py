@@ -41,3 +41,10 @@ class SharingRefusalQuerySet(models.QuerySet):
         if agency_id is None:
             return self.none()
         return self.filter(models.Q(owner_id=agency_id) | models.Q(partner_id=agency_id))
+
+
+class SharingEventQuerySet(SharingRefusalQuerySet):
+    """A sharing change is seen by both parties (the same rule as refusals)."""
+
+    def of_owner(self, agency_id: int):
+        return self.filter(owner_id=agency_id)

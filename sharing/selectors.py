@@ -25,7 +25,7 @@ from django.utils import timezone
 from agencies.choices import NON_PUBLIC_KINDS
 from agencies.models import Agency
 
-from .models import MOU, SCOPE_FIELDS
+from .models import MOU, SCOPE_FIELDS, SCOPE_LABELS, SharingEvent
 from .rules import AGENCY_GROUP_PREFIX, CALIFORNIA, eligible_partner_q, partner_refusal
 
 # A refusal found at request time is recorded once per MOU per day, not once per request.
@@ -161,3 +161,28 @@ def sharing_overview(*, agency: Agency, on: dt.date | None = None) -> SharingOve
         else:
             overview.shares_with_us.append(SharingLine(agency=mou.owner, scopes=mou.scopes, mou=mou))
     return overview
+
+
+SHARING_HISTORY_SHOWN = 100
+
+
+def sharing_history(
+    *, owner_id: int, until: dt.datetime | None = None, limit: int = SHARING_HISTORY_SHOWN
+) -> list[dict]:
+    """The owner's latest changes to sharing (SharingEvent), newest first, as plain JSON for the public portal and
+    published reports: when, what, with whom, the scopes and expiry after the change. No usernames. One query."""
+    events = SharingEvent.objects.of_owner(owner_id).select_related("partner")
+    if until is not None:
+        events = events.filter(at__lt=until)
+    return [
+        {
+            "at": event.at.isoformat(),
+            "kind": event.kind,
+            "label": event.get_kind_display(),
+            "partner": event.partner.name,
+            "scopes": [SCOPE_LABELS.get(scope, scope) for scope in event.scopes],
+            "previous_scopes": [SCOPE_LABELS.get(scope, scope) for scope in event.previous_scopes],
+            "expires_on": event.expires_on.isoformat() if event.expires_on else None,
+        }
+        for event in events.order_by("-at", "-id")[:limit]
+    ]

@@ -19,7 +19,7 @@ from guardian.models import GroupObjectPermission
 
 from agencies.models import Agency, Membership
 
-from .models import MOU, MOU_PAIR_ALREADY_ACTIVE, SCOPE_FIELDS, SharingRefusal
+from .models import MOU, MOU_PAIR_ALREADY_ACTIVE, SCOPE_FIELDS, SharingEvent, SharingRefusal
 from .rules import AGENCY_GROUP_PREFIX, agency_group_name, partner_refusal
 
 Where = SharingRefusal.Where
@@ -85,6 +85,26 @@ def _validate_or_refuse(*, mou: MOU, where: str, user) -> None:
         mou.full_clean()
     except ValidationError as error:
         _refuse(where=where, error=error, mou=mou, user=user)
+
+
+def sharing_event_record(
+    *, mou: MOU, kind: str, user=None, previous_scopes=(), previous_expires_on=None, reason: str = ""
+) -> SharingEvent:
+    """Append one change to the sharing history. Call inside the transaction of the change."""
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return SharingEvent.objects.create(
+        kind=kind,
+        mou=mou,
+        owner_id=mou.owner_id,
+        partner_id=mou.partner_id,
+        scopes=mou.scopes,
+        previous_scopes=list(previous_scopes),
+        expires_on=mou.expires_on,
+        previous_expires_on=previous_expires_on,
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "",
+        reason=reason,
+    )
 
 
 def _set_scopes(mou: MOU, scopes: Iterable[str]) -> None:
@@ -155,6 +175,7 @@ def mou_update(*, mou: MOU, user=None, where: str = Where.SYSTEM, scopes: Iterab
         raise TypeError(f"mou_update() cannot change {sorted(unknown)}")
     if mou.pk and MOU.objects.filter(pk=mou.pk).exclude(status=MOU.Status.DRAFT).exists():
         _refuse(where=where, error=ValidationError(MOU_UPDATE_NOT_DRAFT), mou=mou, user=user)
+    before = MOU.objects.get(pk=mou.pk).scopes if mou.pk else None
     for name, value in fields.items():
         setattr(mou, name, value)
     if scopes is not None:
@@ -162,6 +183,8 @@ def mou_update(*, mou: MOU, user=None, where: str = Where.SYSTEM, scopes: Iterab
     _validate_or_refuse(mou=mou, where=where, user=user)
     with transaction.atomic():
         mou.save()
+        if before is not None and before != mou.scopes:
+            sharing_event_record(mou=mou, kind=SharingEvent.Kind.SCOPE_CHANGED, user=user, previous_scopes=before)
     return mou
 
 
@@ -205,6 +228,7 @@ def mou_activate(*, mou: MOU, user=None, where: str = Where.ACTIVATION) -> MOU:
         mou.activated_by = user if getattr(user, "is_authenticated", False) else None
         mou.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
         sharing_grant_permissions(mou=mou)
+        sharing_event_record(mou=mou, kind=SharingEvent.Kind.ACTIVATED, user=user)
     return mou
 
 
@@ -225,6 +249,7 @@ def mou_revoke(*, mou: MOU, reason: str, user=None, where: str = Where.SYSTEM) -
         mou.revoked_by = user if getattr(user, "is_authenticated", False) else None
         mou.save(update_fields=["status", "revocation_reason", "revoked_at", "revoked_by", "updated_at"])
         sharing_sync_permissions(owner_id=mou.owner_id, partner_id=mou.partner_id)
+        sharing_event_record(mou=mou, kind=SharingEvent.Kind.REVOKED, user=user, reason=reason)
     return mou
 
 
@@ -232,6 +257,7 @@ def mou_renew(*, mou: MOU, expires_on: dt.date, document, user=None, where: str 
     """Extend an active or expired MOU to a later expiry date, with the signed renewal attached. An expired MOU
     becomes active again; the partner rule is checked again, as on activation."""
     mou = MOU.objects.select_related("owner", "partner").get(pk=mou.pk)
+    previous_expires_on = mou.expires_on
     today = timezone.localdate()
     problems = []
     if mou.status not in (MOU.Status.ACTIVE, MOU.Status.EXPIRED):
@@ -266,6 +292,9 @@ def mou_renew(*, mou: MOU, expires_on: dt.date, document, user=None, where: str 
         mou.status = MOU.Status.ACTIVE
         mou.save(update_fields=["status", "expires_on", "document", "updated_at"])
         sharing_grant_permissions(mou=mou)
+        sharing_event_record(
+            mou=mou, kind=SharingEvent.Kind.RENEWED, user=user, previous_expires_on=previous_expires_on
+        )
     return mou
 
 
@@ -283,6 +312,7 @@ def mou_expire_due(*, today: dt.date | None = None) -> int:
             locked.status = MOU.Status.EXPIRED
             locked.save(update_fields=["status", "updated_at"])  # a save, so the change history shows it
             sharing_sync_permissions(owner_id=locked.owner_id, partner_id=locked.partner_id)
+            sharing_event_record(mou=locked, kind=SharingEvent.Kind.EXPIRED)
             expired += 1
     for mou in MOU.objects.filter(status=MOU.Status.ACTIVE).select_related("partner"):
         refusal = partner_refusal(mou.partner)
@@ -290,7 +320,9 @@ def mou_expire_due(*, today: dt.date | None = None) -> int:
             sharing_refusal_record(
                 where=Where.SYSTEM, reason=refusal, owner_id=mou.owner_id, partner=mou.partner, mou_id=mou.pk
             )
-            sharing_sync_permissions(owner_id=mou.owner_id, partner_id=mou.partner_id)
+            with transaction.atomic():
+                sharing_sync_permissions(owner_id=mou.owner_id, partner_id=mou.partner_id)
+                sharing_event_record(mou=mou, kind=SharingEvent.Kind.PARTNER_INELIGIBLE, reason=refusal)
     return expired
 
 

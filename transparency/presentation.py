@@ -39,6 +39,10 @@ def figures_context(figures: dict, *, chart_id_prefix: str = "chart") -> dict:
     }
 
 
+def _change_text(change: dict) -> str:
+    return f"{change['label']}: {change['partner']} ({', '.join(change['scopes'])})"
+
+
 def figures_rows(figures: dict) -> list[tuple[str, str, object]]:
     """(section, item, value) rows: the CSV, and the PDF's tables, in one order."""
     period = figures["period"]
@@ -58,6 +62,10 @@ def figures_rows(figures: dict) -> list[tuple[str, str, object]]:
         ("figures", "reads removed by retention purges", figures["purges"]["removed"]),
         ("figures", "usage policy version", figures["policy_version"] or ""),
     ]
+    rows += [
+        ("searches of our data per partner agency", row["name"], row["searches"])
+        for row in figures.get("partner_searches_by_agency", [])  # reports published before it lack it
+    ]
     rows += [("cameras by kind", row["label"], row["count"]) for row in figures["cameras"]["by_kind"]]
     rows += [("searches by purpose", row["label"], row["count"]) for row in figures["searches_by_purpose"]]
     rows += [
@@ -69,6 +77,10 @@ def figures_rows(figures: dict) -> list[tuple[str, str, object]]:
     rows += [
         ("private entities sharing in", "", agency["name"])
         for agency in figures["sharing"]["private_entities_sharing_in"]
+    ]
+    rows += [
+        ("sharing history", change["at"][:10], _change_text(change))
+        for change in figures["sharing"].get("history", [])  # reports published before it lack it
     ]
     rows += [("per day", row["date"], f"reads {row['reads']}; searches {row['searches']}") for row in figures["daily"]]
     rows += [

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from common.admin import AgencyScopedAdmin
+from common.admin import RestrictedAdmin
 
 from . import program_services as services
 from .faq import FIGURES, figure_names_refusal
@@ -70,7 +70,7 @@ class PublicQuestionForm(forms.ModelForm):
 
 
 @admin.register(PublicQuestion)
-class PublicQuestionAdmin(AgencyScopedAdmin):
+class PublicQuestionAdmin(RestrictedAdmin):
     form = PublicQuestionForm
     list_display = ["asked_at", "agency", "short_question", "answered", "reply_by_email", "published_in_faq"]
     list_filter = [("answered_at", admin.EmptyFieldListFilter), "published_in_faq"]
@@ -143,7 +143,7 @@ class FaqEntryForm(forms.ModelForm):
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(AgencyScopedAdmin):
+class FaqEntryAdmin(RestrictedAdmin):
     form = FaqEntryForm
     list_display = ["question", "agency", "position", "is_published", "updated_at"]
     list_editable = ["position", "is_published"]
@@ -152,7 +152,7 @@ class FaqEntryAdmin(AgencyScopedAdmin):
 
 
 @admin.register(ProgramFacts)
-class ProgramFactsAdmin(AgencyScopedAdmin):
+class ProgramFactsAdmin(RestrictedAdmin):
     list_display = ["agency", "cameras_planned", "cameras_planned_by", "updated_at"]
     fields = ["agency", "cameras_planned", "cameras_planned_by"]
     actions = ["add_starter_faq"]
@@ -174,7 +174,7 @@ class ProgramCostForm(forms.ModelForm):
 
 
 @admin.register(ProgramCost)
-class ProgramCostAdmin(AgencyScopedAdmin):
+class ProgramCostAdmin(RestrictedAdmin):
     form = ProgramCostForm
     list_display = ["agency", "label", "acquisition", "installation", "annual_service", "maintenance", "total"]
     list_select_related = ["agency"]
@@ -185,7 +185,7 @@ class ProgramCostAdmin(AgencyScopedAdmin):
 
 
 @admin.register(CouncilAuthorization)
-class CouncilAuthorizationAdmin(AgencyScopedAdmin):
+class CouncilAuthorizationAdmin(RestrictedAdmin):
     list_display = ["date", "agency", "title", "vote"]
     fields = ["agency", "date", "title", "link", "ayes", "noes", "abstentions"]
     list_select_related = ["agency"]
@@ -199,7 +199,7 @@ class CommunityPresentationForm(forms.ModelForm):
 
 
 @admin.register(CommunityPresentation)
-class CommunityPresentationAdmin(AgencyScopedAdmin):
+class CommunityPresentationAdmin(RestrictedAdmin):
     form = CommunityPresentationForm
     list_display = ["date", "agency", "title"]
     list_select_related = ["agency"]
@@ -213,7 +213,7 @@ class SurveillanceEvaluationForm(forms.ModelForm):
 
 
 @admin.register(SurveillanceEvaluation)
-class SurveillanceEvaluationAdmin(AgencyScopedAdmin):
+class SurveillanceEvaluationAdmin(RestrictedAdmin):
     form = SurveillanceEvaluationForm
     list_display = ["agency", "version", "state", "published_at", "complete"]
     list_select_related = ["agency"]
@@ -319,7 +319,7 @@ class ComplianceReportForm(forms.ModelForm):
 
 
 @admin.register(ComplianceReport)
-class ComplianceReportAdmin(AgencyScopedAdmin):
+class ComplianceReportAdmin(RestrictedAdmin):
     form = ComplianceReportForm
     list_display = ["agency", "period_label", "published_at", "public_link"]
     list_select_related = ["agency"]

@@ -7,7 +7,8 @@ What is counted, so that a reader can check it against the tables:
   those retention purges have removed (counted by the purge as it removes them: `PurgedReadCount`);
 - hotlist hits: alerts on the agency's hotlists (`Alert.agency`) created in the period;
 - searches: access-log rows of action `search` made by the agency's users (`AccessLogEntry.agency`);
-- partner searches: `search` rows of other agencies whose `agencies_searched` includes this agency;
+- partner searches: `search` rows of other agencies whose `agencies_searched` includes this agency, in all and
+  per partner agency (reads.partner_searches);
 - days run from local midnight (settings.TIME_ZONE, the agency's own clock) to local midnight.
 
 The output is plain JSON (dates as ISO strings), so that a published report can store it as it is.
@@ -34,8 +35,9 @@ from reads.access_log import checkpoints_published
 from reads.audits import latest_closed_audit
 from reads.choices import STATED_PURPOSES, AccessAction, CameraKind, Channel
 from reads.models import AccessLogEntry, Camera, PurgedReadCount, PurgeRun, Read
+from reads.partner_searches import partner_search_counts
 from sharing.models import SCOPE_FIELDS, SCOPE_LABELS
-from sharing.selectors import sharing_overview
+from sharing.selectors import sharing_history, sharing_overview
 
 from .models import PublishedReport, UsagePolicy
 
@@ -83,8 +85,9 @@ def _names(agencies) -> list[dict]:
     return [{"name": agency.name, "slug": agency.slug} for agency in agencies]
 
 
-def _sharing(agency: Agency, on: dt.date) -> dict:
-    """Who reaches this agency's data and whose data it receives, by scope, from the MOUs in effect on `on`."""
+def _sharing(agency: Agency, on: dt.date, until: dt.datetime | None = None) -> dict:
+    """Who reaches this agency's data and whose data it receives, by scope, from the MOUs in effect on `on`; and
+    the history of its changes to sharing before `until`."""
     overview = sharing_overview(agency=agency, on=on)
     private_in = [line for line in overview.shares_with_us if line.agency.kind == AgencyKind.PRIVATE_ENTITY]
     public_in = [line for line in overview.shares_with_us if line.agency.kind != AgencyKind.PRIVATE_ENTITY]
@@ -103,6 +106,7 @@ def _sharing(agency: Agency, on: dt.date) -> dict:
         "partners_with_access": len({line.agency.pk for line in overview.we_share_with}),
         "agencies_sharing_in": len({line.agency.pk for line in public_in}),
         "private_entities_sharing_in": _names(sorted({line.agency for line in private_in}, key=lambda a: a.name)),
+        "history": sharing_history(owner_id=agency.pk, until=until),
     }
 
 
@@ -193,12 +197,8 @@ def transparency_figures(
         searches.filter(at__gte=start, at__lt=end).values_list("purpose").annotate(n=Count("pk")).order_by()
     )
     searches_to_date = searches.filter(at__lt=end).count()
-    partner_searches = (
-        AccessLogEntry.objects.filter(at__gte=start, at__lt=end, action__in=SEARCH_ACTIONS)
-        .filter(agencies_searched__contains=[agency.pk])
-        .exclude(agency_id=agency.pk)
-        .count()
-    )
+    by_partner = partner_search_counts(owner_id=agency.pk, start=start, end=end, actions=SEARCH_ACTIONS)
+    partner_searches = sum(row.searches for row in by_partner)
     # Alerts the retention purge removed still count (hotlists.PurgedAlertCount), as purged reads do.
     hits = Alert.objects.filter(agency_id=agency.pk, created_at__gte=start, created_at__lt=end).count()
     hits += purged_alert_counts(agency.pk, period_start, period_end)
@@ -265,12 +265,13 @@ def transparency_figures(
         "searches": sum(row["searches"] for row in in_period),
         "searches_to_date": searches_to_date,
         "partner_searches": partner_searches,
+        "partner_searches_by_agency": [{"name": row.name, "searches": row.searches} for row in by_partner],
         "searches_by_purpose": [
             {"purpose": purpose, "label": label, "count": by_purpose.get(purpose, 0)}
             for purpose, label in STATED_PURPOSES
         ],
         "daily": days,
-        "sharing": _sharing(agency, period_end),
+        "sharing": _sharing(agency, period_end, until=end),
         "purges": _purges(agency, start, end),
         "audit": latest_audit_summary(agency),
         # The access log's signed checkpoints (one log for the whole system): a report freezes those of the day it

@@ -103,6 +103,9 @@ def log_image_view(request, *, state: SearchState, reads: list[Read], kind: str)
         oldest_result_at=min(read.captured_at for read in reads),
         agencies_searched={read.owner_agency_id for read in reads},
         client_address=client_address(request),
+        on_behalf_of_id=statement.on_behalf_of_id,
+        on_behalf_of_ori=statement.on_behalf_of_ori,
+        attested=statement.attested,
     )
     return entry.pk
 

@@ -35,10 +35,13 @@ def timeline_search(request):
             purpose=source.statement.purpose,
             case_number=source.statement.case_number,
             purpose_detail=source.statement.detail,
+            on_behalf_of="other" if source.statement.is_on_behalf else "own",
+            on_behalf_of_agency=source.statement.on_behalf_of_id,
+            attestation=source.statement.attested,
             start=source.criteria.start,
             end=source.criteria.end,
         )
-    form = TimelineForm(request.POST or None, initial=initial)
+    form = TimelineForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         state = run_logged_search(
             request, criteria=form.criteria, statement=form.statement, kind=Kind.TIMELINE, limit=TIMELINE_MAX

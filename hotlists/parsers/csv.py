@@ -47,8 +47,11 @@ _LIMITS = {"case_number": 64, "description": 500, "vehicle_make": 40, "vehicle_m
 _REASONS = {value: value for value in Category.values} | {label.lower(): value for value, label in Category.choices}
 
 
-def parse_csv(lines: Iterable[str], *, default_reason: str) -> ParsedFile:
-    """Parse a CSV hotlist; a row without a reason gets `default_reason`. Raises ImportFileError."""
+def parse_csv(lines: Iterable[str], *, default_reason: str, extra_terms: Iterable[str] = ()) -> ParsedFile:
+    """Parse a CSV hotlist; a row without a reason gets `default_reason`. A row whose reason, description or case
+    number states a prohibited purpose (the screen's list plus `extra_terms`, the agency's) is a bad line.
+    Raises ImportFileError."""
+    extra_terms = tuple(extra_terms)
     reader = csv.reader(line.rstrip("\r\n") for line in lines)
     errors = ErrorCollector()
     try:
@@ -87,7 +90,7 @@ def parse_csv(lines: Iterable[str], *, default_reason: str) -> ParsedFile:
             errors.add(number, BAD_STATE.format(state=raw_state))
             ok = False
         raw_reason, description, case_number = cell(row, "reason"), cell(row, "description"), cell(row, "case_number")
-        if states_immigration_purpose(raw_reason, description, case_number):
+        if states_immigration_purpose(raw_reason, description, case_number, extra_terms=extra_terms):
             errors.add(number, PROHIBITED_REASON)
             ok = False
         reason = _REASONS.get(raw_reason.lower()) if raw_reason else default_reason

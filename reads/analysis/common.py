@@ -16,7 +16,7 @@ from ..access_log import access_log_write
 from ..choices import AccessAction
 from ..models import Read
 from ..purpose import PurposeStatement
-from ..search import MAX_WINDOW_DAYS, WINDOW_REQUIRED, WINDOW_REVERSED
+from ..search import MAX_WINDOW_DAYS, WINDOW_REQUIRED, WINDOW_REVERSED, attestation_check
 
 WINDOW_TOO_LONG = "An analysis window spans at most {days} days for your agency; this one spans {span} days."
 RADIUS_TOO_LARGE = "A radius is at most {max} meters."
@@ -35,12 +35,12 @@ class Caller:
 
     @classmethod
     def of(cls, *, user, statement: PurposeStatement, channel: str, client_address: str | None = None) -> Caller:
+        """The caller of an analysis; refuses (like a search) one that reaches another agency's data without the
+        searcher's attestation, or with a purpose the owners' own prohibited terms refuse."""
+        agency_ids = agencies_visible_to(user, Scope.SEARCH)
+        attestation_check(user=user, reached=agency_ids, statement=statement)
         return cls(
-            user=user,
-            statement=statement,
-            channel=channel,
-            client_address=client_address,
-            agency_ids=agencies_visible_to(user, Scope.SEARCH),
+            user=user, statement=statement, channel=channel, client_address=client_address, agency_ids=agency_ids
         )
 
     @property
@@ -104,6 +104,9 @@ def analysis_log(
         oldest_result_at=min((read.captured_at for read in evidence), default=None),
         agencies_searched=caller.agency_ids,
         client_address=caller.client_address,
+        on_behalf_of_id=caller.statement.on_behalf_of_id,
+        on_behalf_of_ori=caller.statement.on_behalf_of_ori,
+        attested=caller.statement.attested,
     )
     return entry.pk
 

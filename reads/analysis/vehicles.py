@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, Q
 
-from agencies.access import Scope, agencies_visible_to, membership_of
+from agencies.access import membership_of
 
 from ..access_log import access_log_write
 from ..choices import AccessAction, PlateKind
 from ..models import Camera
 from ..plates import canonical_key, is_wildcard, wildcard_to_like
 from ..purpose import PurposeStatement
-from ..search import COUNT_CAP, SearchCriteria, search_queryset
+from ..search import COUNT_CAP, SearchCriteria, attestation_check, search_queryset, searched_agencies
 
 GROUP_BY_VEHICLE = "vehicle"
 _UNPLATED = (PlateKind.NONE, PlateKind.PAPER)
@@ -84,7 +84,9 @@ def vehicle_search_grouped(
     """The search's reads grouped by vehicle: plates first (closest to a typed pattern first, then most reads,
     then last seen), then unplated reads by description and camera. Logged once, as a search."""
     criteria.validate()
-    qs = search_queryset(user=user, criteria=criteria).order_by()
+    searched = searched_agencies(user=user, criteria=criteria)
+    attestation_check(user=user, reached=searched, statement=statement)
+    qs = search_queryset(user=user, criteria=criteria, agency_ids=searched).order_by()
     unplated = Q(plate_kind__in=_UNPLATED) | Q(plate="")
     stats = {"count": Count("id"), "first_seen": Min("captured_at"), "last_seen": Max("captured_at"),
              "last_read_id": Max("id")}  # fmt: skip
@@ -111,9 +113,6 @@ def vehicle_search_grouped(
     ]
     capped = len(groups) > COUNT_CAP
     page = groups[offset : offset + limit]
-    searched = set(agencies_visible_to(user, Scope.SEARCH))
-    if criteria.agencies:
-        searched &= set(criteria.agencies)
     entry = access_log_write(
         user=user,
         agency=membership_of(user).agency,
@@ -127,6 +126,9 @@ def vehicle_search_grouped(
         oldest_result_at=min((group.first_seen for group in page), default=None),
         agencies_searched=searched,
         client_address=client_address,
+        on_behalf_of_id=statement.on_behalf_of_id,
+        on_behalf_of_ori=statement.on_behalf_of_ori,
+        attested=statement.attested,
     )
     return VehicleGroupPage(
         results=page, count=min(len(groups), COUNT_CAP), count_capped=capped, access_log_id=entry.pk

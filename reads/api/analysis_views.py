@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import AlprDataPermission, client_address, validation_error
-from common.throttles import FailOpenScopedRateThrottle
+from common.throttles import SearchRateThrottle
 
 from ..analysis.common import Caller
 from ..analysis.convoy import convoy_analyse
@@ -23,7 +23,6 @@ from ..analysis.exports import convoy_csv_rows, locate_csv_rows, places_csv_rows
 from ..analysis.locate import locate_analyse
 from ..analysis.places import places_analyse
 from ..choices import AccessAction, Channel
-from ..purpose import purpose_validate
 from .analysis_serializers import (
     ConvoyRequestSerializer,
     ConvoyResponseSerializer,
@@ -39,8 +38,7 @@ class AnalysisView(APIView):
 
     permission_classes = [AlprDataPermission]
     required_perms = {"post": ("reads.search_read",)}
-    throttle_classes = [FailOpenScopedRateThrottle]
-    throttle_scope = "search"
+    throttle_classes = [SearchRateThrottle]  # one count per person with searches, API and console
     request_serializer: type = None
     response_serializer: type = None
     name = ""
@@ -57,11 +55,8 @@ class AnalysisView(APIView):
     def post(self, request):
         serializer = self.request_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
         try:
-            statement = purpose_validate(
-                purpose=data.get("purpose"), case_number=data.get("case_number"), detail=data.get("purpose_detail")
-            )
+            statement = serializer.to_statement(user=request.user)
             caller = Caller.of(
                 user=request.user,
                 statement=statement,

@@ -3,7 +3,8 @@ from rest_framework import serializers
 from agencies.selectors import DeactivationReason
 
 from ..audits import DEFAULT_SAMPLE_SIZE, MAX_SAMPLE_SIZE
-from ..models import AccessLogEntry, SearchAudit, SearchAuditFinding, SearchAuditSample
+from ..models import AccessLogEntry, PartnerSearch, SearchAudit, SearchAuditFinding, SearchAuditSample
+from ..partner_searches import person_name
 
 
 class SampledSearchSerializer(serializers.ModelSerializer):
@@ -13,7 +14,7 @@ class SampledSearchSerializer(serializers.ModelSerializer):
         model = AccessLogEntry
         fields = [
             "id", "at", "username", "action", "channel", "purpose", "purpose_detail", "case_number", "query",
-            "result_count", "oldest_result_at", "agencies_searched",
+            "result_count", "oldest_result_at", "agencies_searched", "on_behalf_of", "on_behalf_of_ori", "attested",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -24,7 +25,7 @@ class SearchAuditSampleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SearchAuditSample
-        fields = ["id", "position", "search", "finding", "note", "reviewed_by", "reviewed_at"]
+        fields = ["id", "position", "reasons", "search", "finding", "note", "reviewed_by", "reviewed_at"]
         read_only_fields = fields
 
 
@@ -39,7 +40,8 @@ class SearchAuditSerializer(serializers.ModelSerializer):
     class Meta:
         model = SearchAudit
         fields = [
-            "id", "agency", "period_start", "period_end", "sample_size", "seed", "population_count", "opened_by",
+            "id", "agency", "period_start", "period_end", "sample_size", "risk_sample_size", "seed", "population_count",
+            "opened_by",
             "opened_at", "closed_by", "closed_at", "findings", "sampled", "reviewed", "compliant", "non_compliant",
         ]  # fmt: skip
         read_only_fields = fields
@@ -57,6 +59,12 @@ class SearchAuditOpenSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     sample_size = serializers.IntegerField(min_value=1, max_value=MAX_SAMPLE_SIZE, default=DEFAULT_SAMPLE_SIZE)
+    risk_sample_size = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_SAMPLE_SIZE,
+        default=DEFAULT_SAMPLE_SIZE,
+        help_text="How many searches the risk rules add beyond the random sample (0: none).",
+    )
 
 
 class SampleReviewSerializer(serializers.Serializer):
@@ -84,3 +92,26 @@ class StaleAccountsSerializer(serializers.Serializer):
     inactivity_days = serializers.IntegerField()
     count = serializers.IntegerField()
     results = StaleAccountSerializer(many=True)
+
+
+class PartnerSearchSerializer(serializers.ModelSerializer):
+    """One access by a partner agency's person that reached the owner's data, as the owner's auditors see it."""
+
+    partner_agency = serializers.CharField(source="agency.name", read_only=True)
+    partner_agency_id = serializers.IntegerField(source="agency_id", read_only=True)
+    partner_ori = serializers.CharField(source="agency.ori", read_only=True)
+    name = serializers.SerializerMethodField()
+    on_behalf_of_name = serializers.CharField(source="on_behalf_of.name", read_only=True, default=None)
+    criteria = serializers.JSONField(source="query", read_only=True)
+
+    class Meta:
+        model = PartnerSearch
+        fields = [
+            "id", "at", "partner_agency_id", "partner_agency", "partner_ori", "username", "name", "action",
+            "channel", "purpose", "purpose_detail", "case_number", "on_behalf_of", "on_behalf_of_name",
+            "on_behalf_of_ori", "attested", "criteria", "result_count", "agencies_searched",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_name(self, entry) -> str:
+        return person_name(entry)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -15,8 +16,10 @@ from agencies.selectors import INACTIVITY_DAYS, accounts_due_for_deactivation, d
 from common.api import AlprDataPermission, AlprViewSet, validation_error
 
 from ..audits import audit_close, audit_open, audit_review_sample, audits_with_counts
-from ..models import SearchAuditSample
+from ..models import PartnerSearch, SearchAuditSample
+from ..partner_searches import monthly_report, report_csv, report_pdf
 from .audit_serializers import (
+    PartnerSearchSerializer,
     SampleReviewSerializer,
     SearchAuditCloseSerializer,
     SearchAuditDetailSerializer,
@@ -116,3 +119,39 @@ class StaleAccountsView(APIView):
         ]
         body = {"inactivity_days": INACTIVITY_DAYS, "count": len(results), "results": results}
         return Response(StaleAccountsSerializer(body).data)
+
+
+_PARTNER_VIEW = ("reads.view_partnersearch",)
+PARTNER_NOT_A_NUMBER = "Give the partner agency's id (a number), or leave it out for every partner."
+
+
+class PartnerSearchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
+    """Every access by another agency's people that reached the caller's agency's data, with the person's name,
+    purpose, case number, on-behalf-of, criteria and result count. For the owner's auditors and agency admins.
+    `report/csv/` and `report/pdf/` give a month's report (`?month=YYYY-MM`, optionally `&partner=<agency id>`)."""
+
+    queryset = PartnerSearch.objects.select_related("agency", "user", "on_behalf_of")
+    serializer_class = PartnerSearchSerializer
+    required_perms = {"list": _PARTNER_VIEW, "retrieve": _PARTNER_VIEW, "report": _PARTNER_VIEW}
+    filterset_fields = {"at": ["gte", "lt"], "agency": ["exact"], "action": ["exact"], "purpose": ["exact"]}
+
+    @extend_schema(responses={(200, "text/csv"): bytes, (200, "application/pdf"): bytes})
+    @action(detail=False, methods=["get"], url_path=r"report/(?P<kind>csv|pdf)")
+    def report(self, request, kind=None):
+        partner = request.query_params.get("partner") or None
+        try:
+            if partner is not None and not partner.isdigit():
+                raise DjangoValidationError({"partner": [PARTNER_NOT_A_NUMBER]})
+            report = monthly_report(
+                owner=membership_of(request.user).agency,
+                month=request.query_params.get("month"),
+                partner_id=int(partner) if partner else None,
+            )
+        except DjangoValidationError as exc:
+            raise validation_error(exc) from exc
+        if kind == "csv":
+            response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{report.file_stem}.{kind}"'
+        return response

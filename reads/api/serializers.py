@@ -3,8 +3,9 @@ from rest_framework import serializers
 
 from common.fields import FloatField
 
-from ..choices import STATED_PURPOSES, CameraKind, CameraPeer, CameraPlacement, DateOrder
+from ..choices import STATED_PURPOSES, CameraKind, CameraPeer, CameraPlacement, DateOrder, OnBehalfOf
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
+from ..purpose import ATTESTATION_TEXT, PurposeStatement, purpose_validate
 from ..search import Near, SearchCriteria
 
 SEARCH_PAGE_MAX = 10_000
@@ -17,6 +18,37 @@ class PurposeSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=STATED_PURPOSES, required=False, allow_blank=True)
     purpose_detail = serializers.CharField(required=False, allow_blank=True, max_length=500)
     case_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    on_behalf_of = serializers.ChoiceField(
+        choices=OnBehalfOf.choices,
+        required=False,
+        allow_blank=True,
+        help_text="For whom the search is made. Default: your own agency; naming an agency implies 'other'.",
+    )
+    on_behalf_of_ori = serializers.CharField(
+        required=False, allow_blank=True, max_length=9, help_text="The ORI of the agency the search is made for."
+    )
+    on_behalf_of_agency = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Or the id of the agency the search is made for."
+    )
+    attestation = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=f"Required when the search reaches other agencies' data: {ATTESTATION_TEXT}",
+    )
+
+    def to_statement(self, *, user) -> PurposeStatement:
+        """The validated statement (reads.purpose: the rule both channels use). Raises django's ValidationError."""
+        data = self.validated_data
+        return purpose_validate(
+            purpose=data.get("purpose"),
+            case_number=data.get("case_number"),
+            detail=data.get("purpose_detail"),
+            user=user,
+            on_behalf_of=data.get("on_behalf_of"),
+            on_behalf_of_ori=data.get("on_behalf_of_ori"),
+            on_behalf_of_agency=data.get("on_behalf_of_agency"),
+            attested=data.get("attestation", False),
+        )
 
 
 class NearSerializer(serializers.Serializer):
@@ -236,7 +268,7 @@ class AccessLogEntrySerializer(serializers.ModelSerializer):
         fields = [
             "id", "at", "username", "user", "agency", "agencies_searched", "action", "channel", "purpose",
             "purpose_detail", "case_number", "query", "result_count", "oldest_result_at", "client_address",
-            "prev_hash", "row_hash",
+            "on_behalf_of", "on_behalf_of_ori", "attested", "prev_hash", "row_hash",
         ]  # fmt: skip
         read_only_fields = fields
 

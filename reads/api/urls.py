@@ -9,7 +9,7 @@ from .analysis_views import (
     PlacesExportView,
     PlacesView,
 )
-from .audit_views import SearchAuditViewSet, StaleAccountsView
+from .audit_views import PartnerSearchViewSet, SearchAuditViewSet, StaleAccountsView
 from .peer_views import (
     AxisIngestView,
     FrigateIngestView,
@@ -34,6 +34,7 @@ router.register("cameras", CameraViewSet)
 router.register("holds", EvidenceHoldViewSet)
 router.register("audit/access-log", AccessLogViewSet, basename="access-log")
 router.register("audit/audits", SearchAuditViewSet, basename="search-audit")
+router.register("audit/partner-searches", PartnerSearchViewSet, basename="partner-search")
 router.register("purge-runs", PurgeRunViewSet)
 
 urlpatterns = [

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from agencies.access import membership_of
 from common.api import AlprDataPermission, AlprViewSet, IngestPermission, client_address, validation_error
-from common.throttles import FailOpenScopedRateThrottle
+from common.throttles import FailOpenScopedRateThrottle, SearchRateThrottle
 
 from .. import openalpr
 from ..access_log import access_log_write
@@ -24,7 +24,6 @@ from ..peers import openalpr_frames
 from ..peers.common import PeerError, PeerRead
 from ..peers.ingest import PeerCameraError, peer_camera, peer_reads_ingest
 from ..placement import camera_placement_set
-from ..purpose import purpose_validate
 from ..search import read_search
 from ..services import (
     CAMERA_NOT_YOURS,
@@ -169,8 +168,7 @@ class ReadSearchView(APIView):
 
     permission_classes = [AlprDataPermission]
     required_perms = {"post": ("reads.search_read",)}
-    throttle_classes = [FailOpenScopedRateThrottle]
-    throttle_scope = "search"
+    throttle_classes = [SearchRateThrottle]  # the same count per person as the console's searches
 
     @extend_schema(
         request=SearchRequestSerializer,
@@ -185,24 +183,22 @@ class ReadSearchView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            statement = purpose_validate(
-                purpose=data.get("purpose"), case_number=data.get("case_number"), detail=data.get("purpose_detail")
-            )
+            statement = serializer.to_statement(user=request.user)
             criteria = serializer.to_criteria().validate()
+            page, size = data["page"], data["page_size"]
+            if data["group_by"] == GROUP_BY_VEHICLE:
+                return self._grouped(request, criteria, statement, page, size)
+            result = read_search(
+                user=request.user,
+                criteria=criteria,
+                statement=statement,
+                channel=Channel.API,
+                client_address=client_address(request),
+                offset=(page - 1) * size,
+                limit=size,
+            )
         except DjangoValidationError as exc:
             raise validation_error(exc) from exc
-        page, size = data["page"], data["page_size"]
-        if data["group_by"] == GROUP_BY_VEHICLE:
-            return self._grouped(request, criteria, statement, page, size)
-        result = read_search(
-            user=request.user,
-            criteria=criteria,
-            statement=statement,
-            channel=Channel.API,
-            client_address=client_address(request),
-            offset=(page - 1) * size,
-            limit=size,
-        )
         body = {
             "count": result.count,
             "count_capped": result.count_capped,
@@ -256,11 +252,7 @@ class ReadViewSet(AlprViewSet):
         params = PurposeSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         try:
-            statement = purpose_validate(
-                purpose=params.validated_data.get("purpose"),
-                case_number=params.validated_data.get("case_number"),
-                detail=params.validated_data.get("purpose_detail"),
-            )
+            statement = params.to_statement(user=request.user)
         except DjangoValidationError as exc:
             raise validation_error(exc) from exc
         read = self.get_object()
@@ -281,6 +273,9 @@ class ReadViewSet(AlprViewSet):
             oldest_result_at=read.captured_at,
             agencies_searched=[read.owner_agency_id],
             client_address=client_address(request),
+            on_behalf_of_id=statement.on_behalf_of_id,
+            on_behalf_of_ori=statement.on_behalf_of_ori,
+            attested=statement.attested,
         )
         return FileResponse(default_storage.open(path, "rb"), content_type="image/jpeg")
 

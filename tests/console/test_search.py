@@ -180,7 +180,7 @@ def test_partner_reads_appear_labelled_only_under_an_mou(
     page = text(client.get(f"/console/search/{run_search(client, plate='7ABC123')}/"))
     assert page.count('class="plate">7ABC123<') == 1 and "Partner (MOU)" not in page
     active_mou(other_agency, agency, scopes=(Scope.SEARCH,))
-    page = text(client.get(f"/console/search/{run_search(client, plate='7ABC123')}/"))
+    page = text(client.get(f"/console/search/{run_search(client, plate='7ABC123', attestation='on')}/"))
     assert page.count('class="plate">7ABC123<') == 2
     assert "Desert Springs Police Department" in page and "Partner (MOU)" in page
 

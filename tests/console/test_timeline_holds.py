@@ -96,7 +96,7 @@ def test_timeline_shows_partner_reads_under_an_mou_only(
     client = signed_in(investigator)
     assert "Desert camera" not in text(client.get(f"/console/timeline/{_log_id(_timeline(client))}/"))
     active_mou(other_agency, agency, scopes=(Scope.SEARCH,))
-    page = text(client.get(f"/console/timeline/{_log_id(_timeline(client))}/"))
+    page = text(client.get(f"/console/timeline/{_log_id(_timeline(client, attestation='on'))}/"))
     assert "Desert camera" in page and "Partner (MOU)" in page
 
 
@@ -176,7 +176,7 @@ def test_partner_reads_cannot_be_held_here(investigator, signed_in, agency, othe
     active_mou(other_agency, agency, scopes=(Scope.SEARCH,))
     store_reads(make_camera(other_agency, "Desert camera"), ["7ABC123"])
     client = signed_in(investigator)
-    log_id = run_search(client, plate="7ABC123")
+    log_id = run_search(client, plate="7ABC123", attestation="on")
     page = text(client.get(f"/console/search/{log_id}/"))
     assert "Partner (MOU)" in page and 'form="hold-form"' not in page
     theirs = Read.objects.get().pk

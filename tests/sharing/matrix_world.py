@@ -273,6 +273,20 @@ def build_world() -> World:
             user=investigator, camera=w.cameras[key], data=PNG + key.encode(), name=f"{key}.png", captured_at=at
         )
         w.add("job", key, job)
+    # A partner's search that reached the owner's data: the owner's auditors see it (partner searches).
+    partner_search = access_log_write(
+        user=w.users["partner_investigator"],
+        agency=a["partner"],
+        action=AccessAction.SEARCH,
+        channel=Channel.API,
+        purpose=Purpose.CRIMINAL_INVESTIGATION,
+        case_number="MATRIX-PARTNER",
+        query={"plate": PLATE},
+        result_count=2,
+        agencies_searched=[a["partner"].pk, a["owner"].pk],
+        attested=True,
+    )
+    w.add("log", "partner>owner", partner_search)
     last_year = timezone.localdate() - dt.timedelta(days=365)
     w.add(
         "audit",

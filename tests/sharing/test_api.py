@@ -178,7 +178,7 @@ def test_partner_searches_the_owners_reads_only_while_the_mou_is_in_effect(
     search = reverse("read-search")
 
     def agencies_found(**criteria):
-        response = client.post(search, search_body(plate="7ABC123", **criteria))
+        response = client.post(search, search_body(plate="7ABC123", attestation=True, **criteria))
         assert response.status_code == 200, response.json()
         return sorted({row["agency_id"] for row in response.json()["results"]})
 

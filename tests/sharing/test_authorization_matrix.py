@@ -224,7 +224,8 @@ def _window() -> dict:
     }
 
 
-PURPOSE = {"purpose": "criminal_investigation", "case_number": "MATRIX-1"}
+# A partner's search of other agencies' data carries the searcher's attestation (reads.purpose).
+PURPOSE = {"purpose": "criminal_investigation", "case_number": "MATRIX-1", "attestation": True}
 
 
 def _batch_body(w: World) -> dict:
@@ -623,8 +624,32 @@ API_ROWS = [
     Row(
         "access-log-list",
         "get",
-        everyone(403, owner_auditor=(200, {"owner"}), partner_auditor=(200, {"partner"}), anonymous=401),
+        everyone(
+            403, owner_auditor=(200, {"owner"}), partner_auditor=(200, {"partner", "partner>owner"}), anonymous=401
+        ),
         sees=labels_of("log"),
+    ),
+    # -- the owner's view of partner searches of its data, with names
+    Row(
+        "partner-search-list",
+        "get",
+        everyone(403, owner_auditor=(200, {"partner>owner"}), partner_auditor=(200, set()), anonymous=401),
+        sees=labels_of("log"),
+    ),
+    Row(
+        "partner-search-detail",
+        "get",
+        everyone(403, owner_auditor=(200, {"partner>owner"}), partner_auditor=404, anonymous=401),
+        args=lambda w: [w.pk("log", "partner>owner")],
+        sees=labels_of("log"),
+    ),
+    Row(
+        "partner-search-report",
+        "get",
+        # Each auditor gets its own agency's report (the partner's lists no search of its data).
+        everyone(403, owner_auditor=200, partner_auditor=200, anonymous=401),
+        args=lambda w: ["csv"],
+        query=lambda w: {"month": f"{timezone.localdate():%Y-%m}"},
     ),
     Row(
         "access-log-detail",
@@ -953,7 +978,13 @@ ADMIN_ROWS = {
         admin_labels("hold"),
     ),
     "reads.accesslogentry": (
-        everyone(302, **own_records(AUDITORS, owner={"owner"}, partner={"partner"}), **only(CLERKS, 403)),
+        everyone(
+            302, **own_records(AUDITORS, owner={"owner"}, partner={"partner", "partner>owner"}), **only(CLERKS, 403)
+        ),
+        admin_labels("log"),
+    ),
+    "reads.partnersearch": (
+        everyone(302, **own_records(AUDITORS, owner={"partner>owner"}, partner=set()), **only(CLERKS, 403)),
         admin_labels("log"),
     ),
     "reads.searchaudit": (

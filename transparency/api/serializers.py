@@ -68,6 +68,16 @@ class ScopeSerializer(serializers.Serializer):
     agencies = AgencyNameSerializer(many=True)
 
 
+class SharingChangeSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    partner = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    previous_scopes = serializers.ListField(child=serializers.CharField())
+    expires_on = serializers.DateField(allow_null=True)
+
+
 class SharingSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     shares_with = ScopeSerializer(many=True)
@@ -75,6 +85,9 @@ class SharingSerializer(serializers.Serializer):
     partners_with_access = serializers.IntegerField()
     agencies_sharing_in = serializers.IntegerField()
     private_entities_sharing_in = AgencyNameSerializer(many=True)
+    history = SharingChangeSerializer(
+        many=True, required=False, help_text="The latest changes to what this agency shares, newest first."
+    )
 
 
 class PublicPurgeRunSerializer(serializers.Serializer):
@@ -110,6 +123,11 @@ class CheckpointSerializer(serializers.Serializer):
     mac = serializers.CharField()
 
 
+class PartnerSearchCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    searches = serializers.IntegerField()
+
+
 class FiguresSerializer(serializers.Serializer):
     """transparency.selectors.transparency_figures, field by field."""
 
@@ -131,6 +149,9 @@ class FiguresSerializer(serializers.Serializer):
     searches = serializers.IntegerField()
     searches_to_date = serializers.IntegerField()
     partner_searches = serializers.IntegerField()
+    partner_searches_by_agency = PartnerSearchCountSerializer(
+        many=True, required=False, help_text="Searches of this agency's data by each partner agency in the period."
+    )
     searches_by_purpose = PurposeCountSerializer(many=True)
     daily = DaySerializer(many=True)
     sharing = SharingSerializer()
