@@ -6,7 +6,8 @@ levels deep overflows Python's recursion limit in the parser. Each used to surfa
 it first. Here they are refused on the way in, for every field of every endpoint at once: the API's parsers
 (common.parsers) walk each parsed body with `body_problem`, and `RequestTextMiddleware` (common.middleware) checks
 the path and the query string of every request, pages included. The refusal is `BadInput`, which the API's exception
-handler turns into a 4xx naming the field and the character.
+handler turns into a 4xx naming the field and the character. (The body's size is bounded by Django's
+DATA_UPLOAD_MAX_MEMORY_SIZE, also answered by the exception handler.)
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ PATH_FORBIDDEN = "The address may not hold control characters (such as NUL) or u
 QUERY_FORBIDDEN = "The query parameter {name!r} holds a control character (such as NUL) or a lone surrogate: {char}."
 JSON_TOO_DEEP = f"The JSON body is nested too deeply: at most {JSON_MAX_DEPTH} levels of objects and arrays."
 BODY_TOO_LARGE = "The request body is too large: at most {limit:,} bytes."
-FORM_TOO_MANY_FIELDS = "The form has too many fields."
+FORM_TOO_MANY_FIELDS = "The form has too many fields or files."
 
 
 class BadInput(Exception):
-    """A request refused before any view ran: `message` names the problem, `field` where it is (a JSON path such as
-    `reads[3].vehicle_make`, a form field or query parameter name), `status` the answer (400, or 413 for size)."""
+    """A request refused before any view used it: `message` names the problem, `field` where it is (a JSON path such
+    as `reads[3].vehicle_make`, or a form field's name), `status` the answer."""
 
     def __init__(self, message: str, *, field: str | None = None, status: int = 400):
         super().__init__(message)
