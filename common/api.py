@@ -90,8 +90,8 @@ def client_address(request) -> str | None:
 
 def exception_handler(exc, context):
     """DRF's handler, plus the API's one conversion of refusals that are not DRF's own into a 4xx:
-    - input refused by the parsers (common.inputs.BadInput: forbidden characters, nesting, size) -> 400 / 413 naming
-      the field and the problem;
+    - input refused by the parsers (common.inputs.BadInput: forbidden characters, nesting too deep) -> 400 naming the
+      field and the problem;
     - a service's django ValidationError -> 400, as `validation_error` words it;
     - Django's SuspiciousOperation: a body over DATA_UPLOAD_MAX_MEMORY_SIZE -> 413, a form with too many fields or
       files -> 400, any other -> 400;

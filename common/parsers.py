@@ -13,7 +13,17 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json  # the json DRF parses with: strict_constant refuses NaN and Infinity
 
-from .inputs import JSON_TOO_DEEP, TEXT_FORBIDDEN, BadInput, body_problem, printable, text_problem
+from .inputs import (
+    JSON_MAX_DEPTH,
+    JSON_TOO_DEEP,
+    TEXT_FORBIDDEN,
+    BadInput,
+    body_problem,
+    json_text_may_hold_forbidden,
+    nesting_depth,
+    printable,
+    text_problem,
+)
 
 
 def _check_form(data) -> None:
@@ -31,15 +41,16 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = (parser_context or {}).get("encoding", "utf-8")
         try:
-            data = json.loads(
-                stream.read().decode(encoding), parse_constant=json.strict_constant if self.strict else None
-            )
+            text = stream.read().decode(encoding)
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except RecursionError as exc:  # thousands of nested brackets: the C parser runs out of stack first
             raise BadInput(JSON_TOO_DEEP) from exc
         except ValueError as exc:  # bad JSON, and bytes that are not UTF-8 (UnicodeDecodeError)
             raise ParseError(f"JSON parse error - {exc}") from exc
-        problem = body_problem(data)
-        if problem is not None:
+        if nesting_depth(data) > JSON_MAX_DEPTH:
+            raise BadInput(JSON_TOO_DEEP)
+        # The walk that finds (and names) a forbidden character runs only when the text says there may be one.
+        if json_text_may_hold_forbidden(text) and (problem := body_problem(data)) is not None:
             raise problem
         return data
 
