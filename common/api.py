@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from agencies.access import NO_AGENCY, access_of, alpr_access_refusal
 from agencies.choices import TokenPurpose
 from agencies.models import ApiToken
 from common.client import client_address  # noqa: F401 - re-exported: views log the address the sign-in sees
-from common.inputs import BODY_TOO_LARGE, BadInput
+from common.inputs import BODY_TOO_LARGE, FORM_TOO_MANY_FIELDS, BadInput
 from common.outage import MESSAGES, RETRY_AFTER_SECONDS, unavailable_service
 
 logger = logging.getLogger(__name__)
@@ -100,10 +100,11 @@ def validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
 
 def exception_handler(exc, context):
     """DRF's handler, plus the API's one conversion of refusals that are not DRF's own into a 4xx:
-    - input refused by the parsers (common.inputs.BadInput: forbidden characters, nesting, size) -> 400 / 413 naming
-      the field and the problem;
+    - input refused by the parsers (common.inputs.BadInput: forbidden characters, nesting too deep) -> 400 naming the
+      field and the problem;
     - a service's django ValidationError -> 400, as `validation_error` words it;
-    - Django's SuspiciousOperation (a form with too many fields, a body too large) -> 400 / 413;
+    - Django's SuspiciousOperation: a body over DATA_UPLOAD_MAX_MEMORY_SIZE -> 413, a form with too many fields or
+      files -> 400, any other -> 400;
     and a database or cache outage answers 503 with Retry-After instead of a 500."""
     if isinstance(exc, BadInput):
         return Response(exc.as_body(), status=exc.status)
@@ -111,6 +112,8 @@ def exception_handler(exc, context):
         exc = validation_error(exc)
     elif isinstance(exc, RequestDataTooBig):
         return Response({"detail": BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, status=413)
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response({"detail": FORM_TOO_MANY_FIELDS}, status=400)
     elif isinstance(exc, SuspiciousOperation):
         logger.warning("Suspicious request refused: %s", exc)
         return Response({"detail": SUSPICIOUS_REQUEST}, status=400)

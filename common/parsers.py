@@ -2,43 +2,28 @@
 plus the checks of common.inputs on whatever they parse, so that no view, serializer or service ever receives text
 the database cannot store or a structure deeper than the API takes.
 
-JSON bodies are also bounded in size: DRF reads a JSON body straight from the stream, past Django's
-DATA_UPLOAD_MAX_MEMORY_SIZE check (which guards only `request.body` and form fields), so the bound is applied here.
+The body's size is Django's DATA_UPLOAD_MAX_MEMORY_SIZE: DRF reads a JSON or form body through `request.body`, and a
+multipart body's fields through Django's parser, which both enforce it (RequestDataTooBig, answered 413 by
+common.api.exception_handler).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import QueryDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json  # the json DRF parses with: strict_constant refuses NaN and Infinity
 
 from .inputs import (
-    BODY_TOO_LARGE,
-    FORM_TOO_MANY_FIELDS,
+    JSON_MAX_DEPTH,
     JSON_TOO_DEEP,
     TEXT_FORBIDDEN,
     BadInput,
     body_problem,
+    json_text_may_hold_forbidden,
+    nesting_depth,
     printable,
     text_problem,
 )
-
-
-def _body_too_large() -> BadInput:
-    return BadInput(BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE), status=413)
-
-
-def _read_bounded(stream) -> bytes:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if limit is None:
-        return stream.read() if stream is not None else b""
-    raw = stream.read(limit + 1) if stream is not None else b""
-    if len(raw) > limit:
-        raise _body_too_large()
-    return raw
 
 
 def _check_form(data) -> None:
@@ -51,42 +36,34 @@ def _check_form(data) -> None:
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with the body bounded (413), the nesting bounded and every string checked (400)."""
+    """DRF's JSON parser with the nesting bounded and every string checked (400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        raw = _read_bounded(stream)
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        encoding = (parser_context or {}).get("encoding", "utf-8")
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=json.strict_constant if self.strict else None)
+            text = stream.read().decode(encoding)
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except RecursionError as exc:  # thousands of nested brackets: the C parser runs out of stack first
             raise BadInput(JSON_TOO_DEEP) from exc
         except ValueError as exc:  # bad JSON, and bytes that are not UTF-8 (UnicodeDecodeError)
             raise ParseError(f"JSON parse error - {exc}") from exc
-        problem = body_problem(data)
-        if problem is not None:
+        if nesting_depth(data) > JSON_MAX_DEPTH:
+            raise BadInput(JSON_TOO_DEEP)
+        # The walk that finds (and names) a forbidden character runs only when the text says there may be one.
+        if json_text_may_hold_forbidden(text) and (problem := body_problem(data)) is not None:
             raise problem
         return data
 
 
 class FormParser(parsers.FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            data = QueryDict(_read_bounded(stream), encoding=encoding)
-        except TooManyFieldsSent as exc:
-            raise BadInput(FORM_TOO_MANY_FIELDS) from exc
+        data = super().parse(stream, media_type, parser_context)
         _check_form(data)
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            result = super().parse(stream, media_type, parser_context)
-        except RequestDataTooBig as exc:
-            raise _body_too_large() from exc
-        except TooManyFieldsSent as exc:
-            raise BadInput(FORM_TOO_MANY_FIELDS) from exc
+        result = super().parse(stream, media_type, parser_context)
         _check_form(result.data)
         return result

@@ -147,10 +147,9 @@ def validate_items(
         if item.get("camera") not in (None, ""):
             number = item["camera"]
             # JSON's true is Python's 1: without the bool test, `"camera": true` would be taken as camera 1.
-            camera = cameras.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
             if isinstance(number, bool) or not isinstance(number, int):
                 fail("camera", CAMERA_NOT_A_NUMBER)
-            elif camera is None:
+            elif (camera := cameras.get(number)) is None:
                 fail("camera", UNKNOWN_CAMERA)
             elif not camera.is_active:
                 fail("camera", CAMERA_INACTIVE)

@@ -316,9 +316,10 @@ RECOGNITION_MAX_FILES_PER_UPLOAD = 50
 RECOGNITION_MAX_ATTEMPTS = env.int("RECOGNITION_MAX_ATTEMPTS", default=3)
 # Pixels of one uploaded image (an 8K frame is 33 million): checked from the header before anything is decoded.
 RECOGNITION_MAX_IMAGE_PIXELS = env.int("RECOGNITION_MAX_IMAGE_PIXELS", default=50_000_000)
-# The largest request body that is not an uploaded file: a JSON body (the API's parsers hold it to this too) or a
-# form's fields. A batch of 1,000 reads with candidates is about 1.5 MB; an OpenALPR document with its vehicle crop
-# a few hundred KB. Uploaded files are bounded by their own limits (RECOGNITION_MAX_IMAGE_BYTES, the MOU document's).
+# The largest request body that is not an uploaded file: a JSON or form body, or a multipart form's fields (a larger
+# one answers 413, common.api.exception_handler). A batch of 1,000 reads with three candidates each is about 0.5 MB,
+# an OpenALPR document with its vehicle crop a few hundred KB. Uploaded files have their own limits
+# (RECOGNITION_MAX_IMAGE_BYTES, the MOU document's).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 30_000_000
 

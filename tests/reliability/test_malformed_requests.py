@@ -420,3 +420,13 @@ def test_a_time_with_an_offset_beyond_postgresql_s_is_taken_as_the_moment_it_nam
         assert response.status_code == 200, (url, response.content[:300])
     far = auditor.get("/api/v1/audit/access-log/", {"at__lt": "9999-12-31T23:00:00-23:42"})
     assert far.status_code == 400 and "at__lt" in far.json()
+
+
+@pytest.mark.parametrize("raw", ["\x7f", "\x85", "\u0085"])
+def test_del_and_c1_controls_written_as_themselves_are_refused_too(ingest, camera, raw):
+    """JSON allows DEL and the C1 controls unescaped; json.dumps would escape them, so the body is written by hand."""
+    body = json.dumps({"reads": [_read(camera, vehicle_make="HONDA")]}, ensure_ascii=False)
+    body = body.replace("HONDA", f"HON{raw}")
+    response = ingest.post(BATCH, data=body.encode(), content_type="application/json")
+    refused_text(response, "reads[0].vehicle_make", f"U+{ord(raw):04X}")
+    assert not Read.objects.exists()
