@@ -220,9 +220,9 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
 def _match(stored: list[IngestedRead]) -> int:
     if not stored:
         return 0
-    from hotlists.matching import match_ingested_reads
+    from .hooks import ingest_match  # the hotlists app's matcher (reads imports nothing of hotlists)
 
-    return len(match_ingested_reads(stored))
+    return len(ingest_match(stored))
 
 
 def camera_heartbeat(*, camera_ids: Sequence[int], at: dt.datetime | None = None) -> int:
