@@ -33,7 +33,7 @@ NO_AGENCY = "This account belongs to no agency, so it reaches no ALPR data."
 AGENCY_INACTIVE = "Your agency is deactivated in this system."
 TRAINING_REQUIRED = (
     "ALPR data is open only to users with current ALPR training. "
-    "Your training record is missing or has lapsed; ask your agency's records clerk."
+    "Your training record is missing or has lapsed; ask your agency's ALPR administrator."
 )
 
 
