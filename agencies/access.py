@@ -33,7 +33,7 @@ NO_AGENCY = "This account belongs to no agency, so it reaches no ALPR data."
 AGENCY_INACTIVE = "Your agency is deactivated in this system."
 TRAINING_REQUIRED = (
     "ALPR data is open only to users with current ALPR training. "
-    "Your training record is missing or has lapsed; ask your agency's records clerk."
+    "Your training record is missing or has lapsed; ask your agency's ALPR administrator."
 )
 
 
@@ -140,11 +140,20 @@ def agencies_visible_to(user, scope: str = Scope.SEARCH) -> list[int]:
     return access_of(user).agencies(scope)
 
 
-def _shared_agency_ids(partner: Agency, scope: str) -> list[int]:
-    """Owner agencies sharing with `partner` in `scope`. Filled in by the sharing app."""
-    from sharing.selectors import owner_ids_sharing_with
+# Who shares with whom is the sharing app's to say, and sharing builds on agencies, not the reverse: it hands its
+# selector in here when it starts (SharingConfig.ready). Until it has, nobody reaches another agency's data.
+_sharing_lookup: Callable[..., list[int]] | None = None
 
-    return owner_ids_sharing_with(partner=partner, scope=scope)
+
+def register_sharing_lookup(lookup: Callable[..., list[int]]) -> None:
+    """Called once by the sharing app: `lookup(partner=Agency, scope=str)` -> ids of owners sharing with it now."""
+    global _sharing_lookup
+    _sharing_lookup = lookup
+
+
+def _shared_agency_ids(partner: Agency, scope: str) -> list[int]:
+    """Owner agencies sharing with `partner` in `scope`, as the sharing app says (none if it has not said)."""
+    return [] if _sharing_lookup is None else _sharing_lookup(partner=partner, scope=scope)
 
 
 # -- records: who may view, add, change and delete which ---------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,14 +25,24 @@ def _role_group(role: str) -> Group:
     return group
 
 
+# Apps above agencies that keep something in step with a user's membership (sharing: the agency group that holds
+# the MOU object permissions) register here in their AppConfig.ready(); agencies imports none of them.
+_membership_hooks: list[Callable[..., None]] = []
+
+
+def on_membership_change(hook: Callable[..., None]) -> None:
+    """Register `hook(user=User)`, called whenever a user's membership may have changed."""
+    if hook not in _membership_hooks:
+        _membership_hooks.append(hook)
+
+
 def membership_sync_groups(*, user: User) -> None:
     """Make the user's groups and staff flag follow their role: exactly the role's group, staff for admin roles."""
-    from sharing.services import sharing_sync_agency_group  # sharing builds on agencies, not the reverse
-
     membership = Membership.objects.filter(user=user).first()
     role_groups = Group.objects.filter(name__startswith="role:")
     user.groups.remove(*role_groups)
-    sharing_sync_agency_group(user=user)  # the agency group, which holds the MOU object permissions
+    for hook in _membership_hooks:
+        hook(user=user)
     if membership is None:
         return
     user.groups.add(_role_group(membership.role))

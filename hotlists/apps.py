@@ -6,6 +6,13 @@ class HotlistsConfig(AppConfig):
     verbose_name = "Hotlists and alerts"
 
     def ready(self) -> None:
+        # Reads sits below hotlists and imports none of it: its ingest calls the matcher registered here.
+        from reads.hooks import register_ingest_matcher
+
+        from .matching import match_ingested_reads, reads_alerted
+
+        register_ingest_matcher(match_ingested_reads, reads_alerted)
+
         # The reads purge takes alerts and their images with it (hotlists/retention.py).
         from reads.files import READS_ROOT
         from reads.retention import orphan_references_register, purge_hooks_register

@@ -412,3 +412,8 @@ def _after_commit(outbox_ids: list[int], agency_ids: set[int]) -> None:
 
     notification_enqueue(outbox_ids=outbox_ids)
     alert_feed_bump(agency_ids=agency_ids)
+
+
+def reads_alerted(read_ids: set[int]) -> set[int]:
+    """The reads among `read_ids` that already raised an alert (reads asks, for a vehicle pass's better reading)."""
+    return set(Alert.objects.filter(read_id__in=read_ids).values_list("read_id", flat=True))

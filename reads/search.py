@@ -88,11 +88,11 @@ class SearchCriteria:
         return {key: value for key, value in data.items() if value not in ("", [], None, False)}
 
 
-def searched_agencies(*, user, criteria: SearchCriteria) -> list[int]:
+def searched_agencies(*, user, criteria: SearchCriteria, access=None) -> list[int]:
     """The owner agencies a search of `user` reaches: those visible to them in the search scope (their own and
     those sharing with them now), narrowed to `criteria.agencies` if given. The query filters on exactly these and
-    the access log records exactly these."""
-    visible = access_of(user).agencies(Scope.SEARCH)
+    the access log records exactly these. `access`: the request's agencies.access.UserAccess, if at hand."""
+    visible = (access or access_of(user)).agencies(Scope.SEARCH)
     return sorted(set(visible) & set(criteria.agencies)) if criteria.agencies else sorted(visible)
 
 
@@ -181,7 +181,8 @@ def read_search(
     """Run a search and write its one access-log row (only once the search has run). Refused (ValidationError)
     when it reaches other agencies' data without the searcher's attestation."""
     criteria.validate()
-    searched = searched_agencies(user=user, criteria=criteria)
+    access = access_of(user)  # one per request; also one per call outside a request (bench, tasks)
+    searched = searched_agencies(user=user, criteria=criteria, access=access)
     attestation_check(user=user, reached=searched, statement=statement)
     qs = search_queryset(user=user, criteria=criteria, agency_ids=searched)
     results = list(qs[offset : offset + limit])
@@ -195,7 +196,7 @@ def read_search(
         oldest = qs.order_by("captured_at", "id").values_list("captured_at", flat=True).first()
     entry = access_log_write(
         user=user,
-        agency=access_of(user).agency,
+        agency=access.agency,
         action=action,
         channel=channel,
         purpose=statement.purpose,

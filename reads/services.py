@@ -250,10 +250,10 @@ def _store_passes(
 
 def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
     """Match improved readings of passes against the hotlists, except passes that already raised an alert."""
-    from hotlists.models import Alert  # hotlists sits above reads; imported here as the matching hook is
-
     ids = {row.id for row in rows} | {merged for row in rows for merged in row.merged_ids}
-    alerted = set(Alert.objects.filter(read_id__in=ids).values_list("read_id", flat=True))
+    from .hooks import ingest_alerted  # the hotlists app answers (reads imports nothing of hotlists)
+
+    alerted = ingest_alerted(ids)
     fresh = [row for row in rows if row.id not in alerted and not alerted & set(row.merged_ids)]
     if not fresh:
         return 0
@@ -333,9 +333,9 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
 def _match(stored: list[IngestedRead]) -> int:
     if not stored:
         return 0
-    from hotlists.matching import match_ingested_reads
+    from .hooks import ingest_match  # the hotlists app's matcher (reads imports nothing of hotlists)
 
-    return len(match_ingested_reads(stored))
+    return len(ingest_match(stored))
 
 
 def camera_heartbeat(*, camera_ids: Sequence[int], at: dt.datetime | None = None) -> int:

@@ -96,7 +96,7 @@ class StaleAccountsView(APIView):
     older than that), or no current ALPR training. For auditors and agency admins."""
 
     permission_classes = [AlprDataPermission]
-    # Held together only by the audit roles (auditor, agency admin): records clerks manage users but do not audit.
+    # Held together only by the audit roles (auditor, agency admin): records clerks see users but do not audit.
     required_perms = {"get": ("agencies.view_user", "reads.view_searchaudit")}
 
     @extend_schema(responses=StaleAccountsSerializer)

@@ -316,6 +316,7 @@ def _build_admin_records(w: World) -> None:
         else:
             user = UserFactory(username=actor.replace("_", "-"), agency=a[key], role=role, trained=trained)
         w.users[actor] = user
+        _, w.secrets[actor] = ApiToken.issue(user=user, name="matrix")
     for actor, user in w.users.items():
         w.add("user", actor, user)
         membership = getattr(user, "membership", None)
@@ -327,7 +328,6 @@ def _build_admin_records(w: World) -> None:
         token = user.api_tokens.first()
         if token is not None:
             w.add("token", actor, token)
-    w.add("token", "owner_admin", ApiToken.issue(user=w.users["owner_admin"], name="matrix")[0])
     for key in ("owner", "partner"):
         clerk = w.users[f"{key}_clerk"]
         w.add("signin", key, SignInEvent.objects.create(username=clerk.username, user=clerk, outcome="success",

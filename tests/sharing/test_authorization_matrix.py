@@ -1,5 +1,7 @@
 """The authorization matrix: every API endpoint and every admin changelist, called as each kind of caller, with
-exactly what each may see.
+exactly what each may see; and (rows in admin_matrix.py) every admin add, change and delete page, action, form
+field's choices and related list filter. Besides the callers below, the owner's agency admin, the owner's officer
+and a superuser of no agency call everything too (matrix_world.ADMIN_ONLY_PEOPLE; MORE_CALLERS, ADMIN_MORE).
 
 The callers (matrix_world.ACTORS) stand around one owner agency, Palm Vista PD, which shares its reads, alerts and
 hotlists with an active partner, had the same MOU with a partner that has expired, one whose MOU is past its expiry
@@ -58,6 +60,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.access import holding_of
+from agencies.choices import Role
 from agencies.roles import ROLE_PERMISSIONS, STAFF_ROLES
 from common.admin import RestrictedAdmin, RestrictedFormFieldsMixin, RestrictedInlineMixin
 from hotlists.models import AlertEvent, AlertHoldItem, HotlistEntry, HotlistImport
@@ -78,7 +81,6 @@ from .admin_matrix import (
 )
 from .conftest import admin_client_for, signed_pdf
 from .matrix_world import (
-    ACTORS,
     ADMIN_ACTORS,
     AGENT_CAMERA,
     AGENT_UID,
@@ -96,10 +98,11 @@ STAFF = {actor for actor, (_, role, _) in PEOPLE.items() if role in STAFF_ROLES 
 
 
 def everyone(default, **overrides) -> dict:
-    """An expectation for every actor: `default`, except those named."""
-    unknown = set(overrides) - set(ACTORS)
+    """An expectation for every actor (the admin matrix's callers too: superuser, agency admin, officer):
+    `default`, except those named."""
+    unknown = set(overrides) - set(ADMIN_ACTORS)
     assert not unknown, f"unknown actors {unknown}"
-    return {actor: overrides.get(actor, default) for actor in ACTORS}
+    return {actor: overrides.get(actor, default) for actor in ADMIN_ACTORS}
 
 
 # -- the world, once a module ------------------------------------------------------------------------------------
@@ -911,6 +914,62 @@ API_ROWS = [
 ]
 
 
+# The admin matrix's callers in the API. The owner's agency admin holds the permissions of every role of its agency:
+# on each row it fares as the owner's actor named here. The owner's officer searches, sees cameras, hotlists and
+# alerts and works them, as the owner's investigator does; nothing else. The superuser, an operator who belongs to
+# no agency, reaches no ALPR data (403), as everyone's default on most rows already says.
+INV, CLERK, AUDITOR = "owner_investigator", "owner_clerk", "owner_auditor"
+OFFICER_AS_INVESTIGATOR = {"owner_admin": INV, "owner_officer": INV}
+MORE_CALLERS = {
+    "agency-list:get": {"superuser": 403},
+    "agency-detail:get": {"superuser": 403},
+    "mou-list:get": {**OFFICER_AS_INVESTIGATOR, "superuser": 403},
+    "mou-list:post": {"owner_admin": CLERK},
+    "mou-detail:get": {**OFFICER_AS_INVESTIGATOR, "superuser": 403},
+    "mou-activate:post": {"owner_admin": CLERK},
+    "mou-revoke:post": {"owner_admin": CLERK},
+    "mou-renew:post": {"owner_admin": CLERK},
+    "mou-document:get": {"owner_admin": CLERK},
+    "mou-document:post": {"owner_admin": CLERK},
+    "read-search:post": OFFICER_AS_INVESTIGATOR,
+    "read-image:get": OFFICER_AS_INVESTIGATOR,
+    "camera-list:get": OFFICER_AS_INVESTIGATOR,
+    "camera-detail:get": {**OFFICER_AS_INVESTIGATOR, "superuser": 403},
+    "evidencehold-list:get": {"owner_admin": INV},
+    "evidencehold-list:post": {"owner_admin": INV},
+    "evidencehold-detail:get": {"owner_admin": INV},
+    "evidencehold-release:post": {"owner_admin": INV},
+    "access-log-list:get": {"owner_admin": AUDITOR},
+    "access-log-detail:get": {"owner_admin": AUDITOR},
+    "search-audit-list:get": {"owner_admin": AUDITOR},
+    "search-audit-list:post": {"owner_admin": AUDITOR},
+    "search-audit-detail:get": {"owner_admin": AUDITOR},
+    "search-audit-close:post": {"owner_admin": AUDITOR},
+    "search-audit-review:post": {"owner_admin": AUDITOR},
+    "stale-accounts:get": {"owner_admin": AUDITOR},
+    "purgerun-list:get": {"owner_admin": AUDITOR},
+    "hotlist-list:get": OFFICER_AS_INVESTIGATOR,
+    "hotlist-detail:get": OFFICER_AS_INVESTIGATOR,
+    "hotlist-import-file:post": {"owner_admin": CLERK},
+    "hotlistentry-list:get": OFFICER_AS_INVESTIGATOR,
+    "hotlistentry-list:post": {"owner_admin": CLERK, "owner_officer": 403, "superuser": 403},
+    "hotlistentry-detail:get": OFFICER_AS_INVESTIGATOR,
+    "hotlistentry-detail:delete": {"owner_admin": CLERK},
+    "hotlistimport-list:get": {"owner_admin": CLERK},
+    "hotlistimport-detail:get": {"owner_admin": CLERK},
+    "alert-list:get": OFFICER_AS_INVESTIGATOR,
+    "alert-feed:get": OFFICER_AS_INVESTIGATOR,
+    "alert-detail:get": OFFICER_AS_INVESTIGATOR,
+    "alert-transition:post": OFFICER_AS_INVESTIGATOR,
+    "recognition-upload:post": {"owner_admin": INV},
+    "recognition-job-list:get": {"owner_admin": INV},
+    "recognition-job-detail:get": {"owner_admin": INV},
+}
+for _row in API_ROWS:
+    for _actor, _value in MORE_CALLERS.get(_row.id, {}).items():
+        _row.expect[_actor] = _row.expect[_value] if isinstance(_value, str) else _value
+
+
 # -- admin changelists -----------------------------------------------------------------------------------------
 
 
@@ -921,9 +980,10 @@ def _role_may_view(role, model) -> bool:
 
 
 def _admin_default(model) -> dict:
-    """Non-staff callers are sent to sign in; staff reach what their role's permissions name."""
+    """Non-staff callers are sent to sign in; staff reach what their role's permissions name; a superuser all."""
     staff = {actor: 200 if _role_may_view(PEOPLE[actor][1], model) else 403 for actor in STAFF}
-    return everyone(302, **staff)
+    staff["owner_admin"] = 200 if _role_may_view(Role.AGENCY_ADMIN, model) else 403
+    return everyone(302, superuser=200, **staff)
 
 
 def mou_admin_labels(w: World, rows) -> set:
@@ -1012,6 +1072,26 @@ ADMIN_ROWS = {
 }
 
 
+# The admin matrix's staff callers on the changelists: the owner's agency admin sees the owner's records (as the
+# owner's clerk or auditor does), the superuser every agency's.
+BOTH = {"owner", "partner"}
+ADMIN_MORE = {
+    "reads.camera": {"owner_admin": {"owner"}, "superuser": ALL_AGENCIES},
+    "hotlists.hotlist": {"owner_admin": {"owner"}, "superuser": ALL_AGENCIES},
+    "hotlists.hotlistentry": {"owner_admin": {"owner"}, "superuser": ALL_AGENCIES},
+    "hotlists.hotlistimport": {"owner_admin": {"owner"}, "superuser": BOTH},
+    "reads.evidencehold": {"owner_admin": {"owner"}, "superuser": BOTH},
+    "reads.accesslogentry": {"owner_admin": {"owner"}, "superuser": BOTH},
+    "reads.searchaudit": {"owner_admin": {"owner", "owner-empty"}, "superuser": {*BOTH, "owner-empty"}},
+    "reads.purgerun": {"owner_admin": {"run"}, "superuser": {"run"}},
+    "sharing.mou": {"owner_admin": OWNER_MOUS, "superuser": OWNER_MOUS},
+    "sharing.sharingrefusal": {"owner_admin": None, "superuser": None},
+}
+for _model, _seen in ADMIN_MORE.items():
+    for _actor, _labels in _seen.items():
+        ADMIN_ROWS[_model][0][_actor] = 200 if _labels is None else (200, _labels)
+
+
 # -- running a row -----------------------------------------------------------------------------------------------
 
 
@@ -1079,9 +1159,9 @@ def _admin_client(world: World, actor: str) -> Client:
     return client
 
 
-def test_admin_changelist_matrix(world):
+def test_admin_changelist_matrix(world, matrix_clients):
     wrong = []
-    clients = {actor: _admin_client(world, actor) for actor in ACTORS}
+    clients = matrix_clients
     for model in admin.site._registry:
         expect, sees = ADMIN_ROWS.get(model._meta.label_lower, (_admin_default(model), None))
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")

@@ -314,7 +314,7 @@ def test_partner_that_stops_being_a_california_public_agency_loses_access_at_onc
 def test_agency_group_follows_membership(agency, other_agency, make_user):
     user = make_user(Role.OFFICER)
     assert set(user.groups.values_list("name", flat=True)) == {"role:officer", f"agency:{agency.pk}"}
-    # A records clerk moves the user to another agency in admin (MembershipAdmin saves, then syncs groups).
+    # An operator moves the user to another agency in admin (MembershipAdmin saves, then syncs groups).
     Membership.objects.filter(user=user).update(agency=other_agency, role=Role.INVESTIGATOR)
     membership_sync_groups(user=user)
     assert set(user.groups.values_list("name", flat=True)) == {"role:investigator", f"agency:{other_agency.pk}"}
