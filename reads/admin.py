@@ -128,8 +128,8 @@ class FrigateBrokerForm(forms.ModelForm):
     class Meta:
         model = FrigateBroker
         fields = [
-            "agency", "name", "is_active", "url", "username", "password", "tls", "ca_certificate", "client_id",
-            "topic_prefix", "camera_map",
+            "agency", "name", "is_active", "url", "mqtt_version", "username", "password", "tls", "ca_certificate",
+            "client_id", "topic_prefix", "camera_map",
         ]  # fmt: skip
         widgets = {"password": forms.PasswordInput(render_value=True)}
 
@@ -144,7 +144,7 @@ class FrigateBrokerAdmin(RestrictedAdmin):
     list_filter = ["is_active", "agency"]
     fieldsets = [
         (None, {"fields": ["agency", "name", "is_active"]}),
-        ("Broker", {"fields": ["url", "username", "password", "tls", "ca_certificate", "client_id"]}),
+        ("Broker", {"fields": ["url", "mqtt_version", "username", "password", "tls", "ca_certificate", "client_id"]}),
         ("Frigate", {"fields": ["topic_prefix", "camera_map"]}),
         ("Status", {"fields": ["last_connected_at", "last_message_at", "last_error"]}),
     ]

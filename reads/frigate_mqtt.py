@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from .choices import CameraPeer
 from .models import FrigateBroker
@@ -38,6 +40,8 @@ BATCH_SIZE = 500
 BATCH_WAIT_S = 0.05
 CAMERA_CACHE_S = 30
 DATABASE_RETRY_S = 2
+SESSION_NEVER_EXPIRES = 0xFFFFFFFF  # MQTT 5: the broker keeps the session (and its messages) while we are away
+RECEIVE_MAXIMUM = 1000  # MQTT 5: unacknowledged messages the broker may send at once (one batch's worth)
 
 
 class FrigateSubscriber:
@@ -60,11 +64,12 @@ class FrigateSubscriber:
 
     def _client(self) -> mqtt.Client:
         broker = self.broker
+        self.v5 = broker.mqtt_version == "5"
         client = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
             client_id=broker.session_client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
+            clean_session=None if self.v5 else False,  # MQTT 5 says it at connect: clean_start and session expiry
+            protocol=mqtt.MQTTv5 if self.v5 else mqtt.MQTTv311,
             manual_ack=True,
         )
         if broker.username:
@@ -75,6 +80,7 @@ class FrigateSubscriber:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         return client
 
@@ -83,7 +89,15 @@ class FrigateSubscriber:
     def start(self) -> None:
         address = urlsplit(self.broker.url)
         port = address.port or (8883 if address.scheme == "mqtts" else 1883)
-        self.client.connect_async(address.hostname or "localhost", port, keepalive=30)
+        if self.v5:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = SESSION_NEVER_EXPIRES
+            properties.ReceiveMaximum = RECEIVE_MAXIMUM
+            self.client.connect_async(
+                address.hostname or "localhost", port, keepalive=30, clean_start=False, properties=properties
+            )
+        else:
+            self.client.connect_async(address.hostname or "localhost", port, keepalive=30)
         self.client.loop_start()
         self._worker.start()
 
@@ -103,8 +117,16 @@ class FrigateSubscriber:
             return
         client.subscribe([(topic, 1) for topic in self.topics])
         logger.info("Connected to Frigate broker %s (session present: %s)", self.broker.url, flags.session_present)
-        self.connected.set()
         self._status(last_connected_at=timezone.now(), last_error="")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        # Ready only once the broker has the subscription: a message published before then would not reach us.
+        refused = [code for code in reason_codes if code.is_failure]
+        if refused:
+            logger.warning("Frigate broker %s refused the subscription: %s", self.broker.url, refused)
+            self._status(last_error=f"Subscription refused: {refused[0]}"[:500])
+            return
+        self.connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()

@@ -610,6 +610,13 @@ class FrigateBroker(models.Model):
         blank=True,
         help_text="Fixed MQTT client id of the persistent session (default alpr-records-<agency slug>-<id>).",
     )
+    mqtt_version = models.CharField(
+        max_length=5,
+        choices=[("3.1.1", "MQTT 3.1.1"), ("5", "MQTT 5")],
+        default="3.1.1",
+        help_text="MQTT 5 lets the subscriber take up to 1,000 unacknowledged messages at a time (3.1.1: the broker's "
+        "max_inflight_messages, 20 by default in Mosquitto), so that it stores them in larger batches.",
+    )
     camera_map = models.JSONField(
         default=dict,
         blank=True,

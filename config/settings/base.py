@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationStatusEnum": "hotlists.choices.OutboxStatus",
         "MouStatusEnum": "sharing.models.MOU.Status",
         "RecognitionJobStatusEnum": "recognition.models.RecognitionJob.Status",
+        "CameraKindEnum": "reads.choices.CameraKind",
     },
 }
 

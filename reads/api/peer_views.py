@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.access import membership_of
-from agencies.authentication import TOKEN_INVALID, HashedTokenAuthentication
+from agencies.authentication import TOKEN_INVALID, HashedTokenAuthentication, HashedTokenScheme
 from common.api import IngestPermission
 from common.throttles import FailOpenScopedRateThrottle
 
@@ -55,6 +55,22 @@ class PeerTokenAuthentication(HashedTokenAuthentication):
         if not header and request.query_params.get("token"):
             return self.authenticate_secret(request.query_params["token"])
         return super().authenticate(request)
+
+
+class PeerTokenScheme(HashedTokenScheme):
+    """The camera token scheme in the OpenAPI schema."""
+
+    target_class = "reads.api.peer_views.PeerTokenAuthentication"
+    name = "cameraTokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'Ingest token, sent as "Token <secret>", or as the password of HTTP Basic authentication, '
+            "or as ?token=<secret> for cameras that cannot set a header.",
+        }
 
 
 class XMLBodyParser(BaseParser):

@@ -177,6 +177,7 @@ class BatchRequestSerializer(serializers.Serializer):
 class BatchResponseSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     stored = serializers.IntegerField()
+    updated = serializers.IntegerField(help_text="Reads of a vehicle pass that this message improved.")
     duplicates = serializers.IntegerField()
     alerts = serializers.IntegerField()
     read_ids = serializers.ListField(child=serializers.IntegerField())

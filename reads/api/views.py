@@ -123,7 +123,8 @@ class OpenAlprWebhookView(APIView):
         except IngestValidationError as exc:
             return Response({"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         # The group names the frames of its pass: a read stored from those frames is updated, not stored again.
-        item["pass_aliases"] = [str(uuid) for uuid in document.get("uuids") or [] if isinstance(uuid, str | int)]
+        uuids = document.get("uuids") if isinstance(document.get("uuids"), list) else []
+        item["pass_aliases"] = [str(uuid)[:128] for uuid in uuids if isinstance(uuid, str | int)]
         images = {item["source_id"]: image} if image else None
         try:
             result = read_ingest(

@@ -307,6 +307,11 @@ def best_name(options, key: str = "name") -> str:
     return ""
 
 
+def as_list(value) -> list:
+    """A list field as sent, or [] when it is missing or not a list (a peer's optional lists are often absent)."""
+    return value if isinstance(value, list) else []
+
+
 def text(value, limit: int = 64) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ("" if value is None else str(value)[:limit])
 

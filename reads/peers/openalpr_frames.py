@@ -15,6 +15,7 @@ from .common import (
     PLATE_MISSING,
     PeerError,
     PeerRead,
+    as_list,
     confidence,
     epoch_time,
     plate_text,
@@ -56,7 +57,7 @@ def frame_reads(document: Mapping) -> list[PeerRead]:
             raise PeerError(FIELD_TYPE.format(field=f"results[{index}]", kind="an object"))
         name = f"results[{index}]"
         candidates = []
-        for n, candidate in enumerate(result.get("candidates") or []):
+        for n, candidate in enumerate(as_list(result.get("candidates"))):
             if isinstance(candidate, Mapping) and candidate.get("plate"):
                 candidates.append(
                     {

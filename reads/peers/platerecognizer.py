@@ -15,6 +15,7 @@ from .common import (
     PLATE_MISSING,
     PeerError,
     PeerRead,
+    as_list,
     best_name,
     confidence,
     direction,
@@ -68,7 +69,7 @@ def _result(result: Mapping, index: int, *, camera: str, when, stamp: str, image
     plate = plate_text(result.get("plate"), f"{name}.plate")
     region = result.get("region")
     candidates = []
-    for n, candidate in enumerate(result.get("candidates") or []):
+    for n, candidate in enumerate(as_list(result.get("candidates"))):
         if isinstance(candidate, Mapping) and candidate.get("plate"):
             candidates.append(
                 {

@@ -81,7 +81,8 @@ def test_peer_fields_in_admin(verified_client, clerk, agency, make_camera):
 def test_frigate_broker_in_admin(verified_client, clerk, agency):
     client = verified_client(clerk)
     form = {"agency": agency.pk, "name": "HOA", "url": "mqtt://hoa.example.org:1883", "topic_prefix": "frigate",
-            "camera_map": '{"driveway": "hoa-gate"}', "is_active": "on", "username": "u", "password": "p"}  # fmt: skip
+            "mqtt_version": "5", "camera_map": '{"driveway": "hoa-gate"}', "is_active": "on", "username": "u",
+            "password": "p"}  # fmt: skip
     response = client.post(reverse("admin:reads_frigatebroker_add"), form)
     assert response.status_code == 302, response.content.decode()[:2000]
     broker = FrigateBroker.objects.get()

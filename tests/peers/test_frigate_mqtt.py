@@ -150,7 +150,10 @@ def test_system_broker_stores_reads_one_per_pass(agency, driveway, listed, subsc
     assert broker.last_connected_at and broker.last_message_at
 
 
-def test_subscriber_survives_broker_restarts_and_loses_nothing_kept(agency, driveway, private_broker, subscribers):
+@pytest.mark.parametrize("version", ["3.1.1", "5"])
+def test_subscriber_survives_broker_restarts_and_loses_nothing_kept(
+    agency, driveway, private_broker, subscribers, version
+):
     prefix = "hoa/frigate"
     auth = {"username": "hoa", "password": "s3cret"}
     broker = FrigateBroker.objects.create(
@@ -161,6 +164,7 @@ def test_subscriber_survives_broker_restarts_and_loses_nothing_kept(agency, driv
         password="s3cret",
         topic_prefix=prefix,
         camera_map={"driveway": "hoa-driveway"},
+        mqtt_version=version,
     )
 
     def send(event_id, plate):

@@ -41,7 +41,15 @@ from .hostile import CONTROLS, DEPTHS, SURROGATES, Deep, json_bytes
 
 EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "4"))
 RANDOM = os.environ.get("RELIABILITY_FUZZ_RANDOM", "") not in ("", "0")
-INGEST_PATHS = ("/api/v1/reads/batch/", "/api/v1/ingest/openalpr/")
+INGEST_PATHS = (
+    "/api/v1/reads/batch/",
+    "/api/v1/ingest/openalpr/",
+    "/api/v1/ingest/frigate/",
+    "/api/v1/ingest/platerecognizer/",
+    "/api/v1/ingest/axis/",
+    "/api/v1/ingest/hikvision/",
+    "/api/v1/ingest/genetec/",
+)
 
 app = WSGIHandler()
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
