@@ -26,8 +26,6 @@ _PEOPLE = [
     "agencies.view_trainingrecord", "agencies.add_trainingrecord", "agencies.change_trainingrecord",
     "agencies.view_user", "agencies.add_user", "agencies.change_user",
     "agencies.view_apitoken", "agencies.add_apitoken", "agencies.change_apitoken",
-    "agencies.view_prohibitedterm", "agencies.add_prohibitedterm", "agencies.change_prohibitedterm",
-    "agencies.delete_prohibitedterm",
 ]  # fmt: skip
 
 # The agency's records: MOUs, hotlists, cameras, policies and reports (and its own agency row). People are seen,
@@ -35,6 +33,8 @@ _PEOPLE = [
 _RECORDS = [
     "agencies.view_agency", "agencies.change_agency",
     "agencies.view_membership", "agencies.view_trainingrecord", "agencies.view_user",
+    "agencies.view_prohibitedterm", "agencies.add_prohibitedterm", "agencies.change_prohibitedterm",
+    "agencies.delete_prohibitedterm",
     "reads.view_camera", "reads.add_camera", "reads.change_camera",
     "reads.view_frigatebroker", "reads.add_frigatebroker", "reads.change_frigatebroker",
     "hotlists.view_hotlist", "hotlists.add_hotlist", "hotlists.change_hotlist",

@@ -159,30 +159,38 @@ def test_hotlist_entry_admin_refuses_every_phrasing(make_user, hotlist):
     assert entry.description == "ice cream truck"
 
 
-def test_csv_import_refuses_every_phrasing(client_for, make_user, hotlist):
+def _import(client, url, upload, capture) -> dict:
+    """An import through the API: queued (202), run by the worker (eager here) after commit; its record."""
+    with capture(execute=True):
+        response = client.post(url, {"file": upload, "format": "csv"}, format="multipart")
+    assert response.status_code == 202, response.content
+    return client.get(response["Location"]).json()
+
+
+def test_csv_import_refuses_every_phrasing(client_for, make_user, hotlist, django_capture_on_commit_callbacks):
     client = client_for(make_user(Role.RECORDS_CLERK, username="clerk"))
     url = f"/api/v1/hotlists/{hotlist.pk}/import/"
     rows = "".join(f'7ABC{number:03d},CA,"{phrase}"\n' for number, phrase in enumerate(REFUSED))
     upload = SimpleUploadedFile("list.csv", ("plate,state,description\n" + rows).encode())
-    response = client.post(url, {"file": upload, "format": "csv"}, format="multipart")
-    assert response.status_code == 400
-    assert [error["line"] for error in response.json()["errors"]] == list(range(2, len(REFUSED) + 2))
-    assert {error["reason"] for error in response.json()["errors"]} == {PROHIBITED_REASON}
+    record = _import(client, url, upload, django_capture_on_commit_callbacks)
+    assert record["outcome"] == "refused"
+    assert [error["line"] for error in record["errors"]] == list(range(2, len(REFUSED) + 2))
+    assert {error["reason"] for error in record["errors"]} == {PROHIBITED_REASON}
     rows = "".join(f'8ABC{number:03d},CA,"{phrase}"\n' for number, phrase in enumerate(ACCEPTED))
     upload = SimpleUploadedFile("list.csv", ("plate,state,description\n" + rows).encode())
-    response = client.post(url, {"file": upload, "format": "csv"}, format="multipart")
-    assert response.status_code == 201, response.json()
-    assert response.json()["added"] == len(ACCEPTED)
+    record = _import(client, url, upload, django_capture_on_commit_callbacks)
+    assert record["outcome"] == "succeeded", record
+    assert record["added"] == len(ACCEPTED)
 
 
-def test_import_uses_the_agencys_own_terms(client_for, make_user, hotlist, agency):
+def test_import_uses_the_agencys_own_terms(client_for, make_user, hotlist, agency, django_capture_on_commit_callbacks):
     ProhibitedTerm.objects.create(agency=agency, term="special removal unit")
     client = client_for(make_user(Role.RECORDS_CLERK, username="clerk"))
     upload = SimpleUploadedFile("list.csv", b"plate,state,description\n7ABC123,CA,for the Special Removal Unit\n")
     url = f"/api/v1/hotlists/{hotlist.pk}/import/"
-    response = client.post(url, {"file": upload, "format": "csv"}, format="multipart")
-    assert response.status_code == 400
-    assert response.json()["errors"] == [{"line": 2, "reason": PROHIBITED_REASON}]
+    record = _import(client, url, upload, django_capture_on_commit_callbacks)
+    assert record["outcome"] == "refused"
+    assert record["errors"] == [{"line": 2, "reason": PROHIBITED_REASON}]
 
 
 # -- MOU justifications, holds, alert notes ------------------------------------------------------------------------

@@ -112,11 +112,15 @@ def test_the_api_opens_a_risk_weighted_audit_and_shows_why(scene, agency, make_u
     body = {"period_start": str(PERIOD_DAY), "period_end": str(PERIOD_DAY), "sample_size": 1, "risk_sample_size": 30}
     response = client.post("/api/v1/audit/audits/", body, format="json")
     assert response.status_code == 201, response.json()
-    reasons = [sample["reasons"] for sample in response.json()["samples"]]
-    assert reasons[0] == ["random"]
-    assert {"outside_usual_hours", "purpose_other", "on_behalf", "plate_many_agencies", "many_searches"} <= {
-        reason for row in reasons[1:] for reason in row
-    }
+    samples = response.json()["samples"]
+    assert samples[0]["reasons"] == ["random"]
+    risk = {reason for sample in samples[1:] for reason in sample["reasons"]}
+    # The random draw (a fresh seed per audit) may take one of the scene's single risky searches first; that search
+    # is then in the sample as random, not again as a risk.
+    single = {"night": "outside_usual_hours", "other": "purpose_other", "on_behalf": "on_behalf",
+              "plate": "plate_many_agencies"}  # fmt: skip
+    drawn = {reason for key, reason in single.items() if scene[key].pk == samples[0]["search"]["id"]}
+    assert {"outside_usual_hours", "purpose_other", "on_behalf", "plate_many_agencies", "many_searches"} <= risk | drawn
     bad = client.post("/api/v1/audit/audits/", {**body, "risk_sample_size": -1}, format="json")
     assert bad.status_code == 400 and "risk_sample_size" in bad.json()
 

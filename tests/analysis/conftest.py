@@ -41,6 +41,8 @@ def analysis_body():
         body = {
             "purpose": "criminal_investigation",
             "case_number": "PV-2026-004242",
+            # the searcher's per-search attestation (#18): needed whenever the analysis reaches a partner's data
+            "attestation": True,
             "start": (now - dt.timedelta(days=10)).isoformat(),
             "end": (now + dt.timedelta(minutes=1)).isoformat(),
         }

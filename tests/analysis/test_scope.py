@@ -51,6 +51,18 @@ def test_convoy_reaches_own_and_partner_data_only(client_for, investigator, worl
     assert sorted(entry.agencies_searched) == sorted([world["owners"]["OWN"].pk, world["owners"]["PARTNER"].pk])
 
 
+def test_an_analysis_reaching_a_partners_data_needs_the_attestation(client_for, investigator, world, analysis_body):
+    body = analysis_body(plate=TARGET)
+    del body["attestation"]
+    response = client_for(investigator).post("/api/v1/analysis/convoy/", body, format="json")
+    assert response.status_code == 400 and "attestation" in response.json()
+    assert not AccessLogEntry.objects.exists()
+    on_behalf = {**analysis_body(plate=TARGET), "on_behalf_of": "other", "on_behalf_of_ori": "DCFBIWA00"}
+    response = client_for(investigator).post("/api/v1/analysis/convoy/", on_behalf, format="json")
+    assert response.status_code == 400 and "on_behalf_of" in str(response.json())
+    assert not AccessLogEntry.objects.exists()
+
+
 def test_locate_counts_only_searchable_reads(client_for, investigator, world, analysis_body):
     body = client_for(investigator).post("/api/v1/analysis/locate/", analysis_body(plate=TARGET), format="json")
     assert body.json()["reads"] == 4
