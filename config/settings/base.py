@@ -227,6 +227,9 @@ SPECTACULAR_SETTINGS = {
         "MouStatusEnum": "sharing.models.MOU.Status",
         "RecognitionJobStatusEnum": "recognition.models.RecognitionJob.Status",
         "CameraKindEnum": "reads.choices.CameraKind",
+        # Every purpose the access log records, and those a person may state (the system records "hotlist alert").
+        "AccessPurposeEnum": "reads.choices.Purpose",
+        "StatedPurposeEnum": "reads.choices.STATED_PURPOSES",
     },
 }
 
