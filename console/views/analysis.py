@@ -109,7 +109,7 @@ def _initial(request) -> dict:
 
 @console_view("reads.search_read")
 def analysis(request):
-    form = AnalysisForm(request.POST or None, initial=_initial(request))
+    form = AnalysisForm(request.POST or None, user=request.user, initial=_initial(request))
     if request.method == "POST" and form.is_valid():
         search_rate_check(request)
         kind = form.cleaned_data["kind"]
@@ -171,7 +171,7 @@ def analysis_export(request, log_id: int):
         messages.error(request, SEARCH_EXPIRED)
         return redirect("console:analysis")
     data = {name: values[0] if len(values) == 1 else values for name, values in stored["asked"].items()}
-    form = AnalysisForm(data)
+    form = AnalysisForm(data, user=request.user)
     if not form.is_valid():
         messages.error(request, SEARCH_EXPIRED)
         return redirect("console:analysis")

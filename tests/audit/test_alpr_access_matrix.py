@@ -88,6 +88,18 @@ API = {
     ("mou-renew", "post"): NOT_ALPR("MOUs"),
     ("mou-revoke", "post"): NOT_ALPR("MOUs"),
     ("api-transparency", "get"): NOT_ALPR("public aggregate counts"),
+    **{(f"analysis-{name}", "post"): SEARCH for name in ("convoy", "places", "locate")},
+    **{(f"analysis-{name}-export", "post"): SEARCH for name in ("convoy", "places", "locate")},
+    ("camera-list", "post"): NOT_ALPR("cameras"),
+    ("camera-detail", "patch"): NOT_ALPR("cameras"),
+    ("camera-placement", "post"): NOT_ALPR("cameras"),
+    **{
+        (f"ingest-{peer}", "post"): NOT_ALPR("ingest: writes reads, answers ids")
+        for peer in ("axis", "frigate", "genetec", "hikvision", "platerecognizer")
+    },
+    ("partner-search-list", "get"): NOT_ALPR("the access log itself, for the owner's auditors"),
+    ("partner-search-detail", "get"): NOT_ALPR("the access log itself, for the owner's auditors"),
+    ("partner-search-report", "get"): NOT_ALPR("the access log itself, for the owner's auditors"),
 }
 PAGES = {
     "home": ALERT,  # the open alerts of the agency
@@ -104,6 +116,9 @@ PAGES = {
     "console:read-thumbnail": IMAGE,
     "console:timeline": SEARCH,
     "console:timeline-result": SEARCH,
+    "console:analysis": SEARCH,
+    "console:analysis-result": SEARCH,
+    "console:analysis-export": SEARCH,
     "console:holds": NOT_ALPR("holds: case, reason and read ids"),
     "console:hold-place": NOT_ALPR("holds: case, reason and read ids"),
     "console:hold-release": NOT_ALPR("holds: case, reason and read ids"),
@@ -118,6 +133,19 @@ PAGES = {
         f"transparency:{name}": NOT_ALPR("the public portal: aggregate counts")
         for name in ("index", "portal", "policy", "report", "report-print", "report-csv", "report-pdf")
     },
+    **{
+        f"transparency:{name}": NOT_ALPR("the public program page: questions, documents, aggregate counts")
+        for name in (
+            "ask",
+            "question-thanks",
+            "compliance",
+            "compliance-csv",
+            "compliance-pdf",
+            "cost-document",
+            "evaluation",
+            "presentation-document",
+        )
+    },  # fmt: skip
 }
 ADMIN = {
     "hotlists.alert": ALERT,  # changelist, its plate search, change page
@@ -146,6 +174,24 @@ ADMIN = {
     "sharing.sharingrefusal": NOT_ALPR("MOUs"),
     "transparency.publishedreport": NOT_ALPR("public aggregate counts"),
     "transparency.usagepolicy": NOT_ALPR("the policy"),
+    "agencies.prohibitedterm": NOT_ALPR("the agency's additions to the prohibited-purpose screen"),
+    "reads.cameraplacementnotice": NOT_ALPR("cameras"),
+    "reads.frigatebroker": NOT_ALPR("where Frigate cameras publish"),
+    "reads.partnersearch": NOT_ALPR("the access log itself, for the owner's auditors"),
+    "sharing.sharingevent": NOT_ALPR("MOUs"),
+    **{
+        f"transparency.{name}": NOT_ALPR("the public program page")
+        for name in (
+            "publicquestion",
+            "faqentry",
+            "programfacts",
+            "programcost",
+            "councilauthorization",
+            "communitypresentation",
+            "surveillanceevaluation",
+            "compliancereport",
+        )
+    },  # fmt: skip
 }
 
 
