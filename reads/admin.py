@@ -48,7 +48,8 @@ class CameraAdminForm(forms.ModelForm):
         model = Camera
         fields = [
             "agency", "name", "kind", "is_active", "placement", "placement_ends_on", "crime_trend", "location",
-            "heading", "expected_interval_s", "agent_uid", "agent_camera_id",
+            "heading", "expected_interval_s", "peer", "external_id", "time_zone", "date_order", "agent_uid",
+            "agent_camera_id",
         ]  # fmt: skip
 
     def clean(self):

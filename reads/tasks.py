@@ -26,16 +26,19 @@ def purge_expired_reads() -> int:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@single_flight("reads.tasks.access_log_checkpoint")
 def access_log_checkpoint() -> int:
     return access_log_checkpoint_write().pk
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@single_flight("reads.tasks.sweep_orphan_files")
 def sweep_orphan_files() -> int:
     return files_sweep_orphans()
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@single_flight("reads.tasks.camera_placement_reminders")
 def camera_placement_reminders() -> int:
     """Remind clerks of temporary (residential) placements whose end date has passed."""
     return len(camera_placement_remind())

@@ -35,6 +35,8 @@ def _production_env(**extra) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "alpr.example.gov",
         "DATABASE_URL": _pg_url().replace("postgresql://", "postgis://"),
+        # production refuses to start without the access log's MAC key (docs/audit.md)
+        "AUDIT_LOG_KEYS": f"deploy-test:{secrets.token_hex(32)}",
     }
     env.pop("DJANGO_DEBUG", None)
     env.update(extra)

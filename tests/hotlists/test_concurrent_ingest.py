@@ -34,11 +34,13 @@ def test_two_concurrent_batches_for_one_plate_and_camera_raise_one_alert(
     elsewhere = make_camera(agency, "Far away")
     entry_for(hotlist, "7RACE01")
     now = timezone.now()
-    # The plate is already in the plate index (seen elsewhere): a new plate's index row would serialize the two
-    # batches on its own (the second waits on the first's insert), and hide the race this test is about.
-    read_ingest(agency=agency, items=_batch(elsewhere, "7RACE01", now - dt.timedelta(hours=2), "seed"),
-                source=ReadSource.CAMERA_PUSH)  # fmt: skip
-    assert Alert.objects.count() == 1
+    # Two readings of one plate that differ by an OCR confusion (0/O) and both match the entry: batches of the same
+    # plate string already queue on that plate's index row (reads.services locks it until commit), so the race this
+    # test is about is between two readings of one vehicle. Both are in the plate index already (seen elsewhere).
+    for plate in ("7RACE01", "7RACEO1"):
+        read_ingest(agency=agency, items=_batch(elsewhere, plate, now - dt.timedelta(hours=2), f"seed-{plate}"),
+                    source=ReadSource.CAMERA_PUSH)  # fmt: skip
+    assert Alert.objects.count() == 1  # the two seed readings at one camera fold into one alert already
 
     # Both transactions have stored their read and matched it before either looks for an open alert to fold into.
     barrier = threading.Barrier(2, timeout=20)
@@ -52,11 +54,11 @@ def test_two_concurrent_batches_for_one_plate_and_camera_raise_one_alert(
     monkeypatch.setattr(matching, "_store_alerts", _both_matched_then_store)
     errors = []
 
-    def _ingest(offset_s, source_id):
+    def _ingest(offset_s, source_id, plate):
         try:
             read_ingest(
                 agency=agency,
-                items=_batch(camera, "7RACE01", now - dt.timedelta(seconds=offset_s), source_id),
+                items=_batch(camera, plate, now - dt.timedelta(seconds=offset_s), source_id),
                 source=ReadSource.CAMERA_PUSH,
             )
         except Exception as exc:  # noqa: BLE001 - reported below
@@ -64,7 +66,10 @@ def test_two_concurrent_batches_for_one_plate_and_camera_raise_one_alert(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=_ingest, args=(30, "a")), threading.Thread(target=_ingest, args=(20, "b"))]
+    threads = [
+        threading.Thread(target=_ingest, args=(30, "a", "7RACE01")),
+        threading.Thread(target=_ingest, args=(20, "b", "7RACEO1")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -140,7 +140,12 @@ def test_web_processes_bound_each_statement():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgis://postgres@localhost:5432/alpr"),
+        # the test database this test runs on (the development database may not exist on a CI machine)
+        "DATABASE_URL": "postgis://{USER}@{host}:{port}/{NAME}".format(
+            **connection.settings_dict,
+            host=connection.settings_dict["HOST"] or "localhost",
+            port=connection.settings_dict["PORT"] or 5432,
+        ),
     }
     env.pop("DATABASE_STATEMENT_TIMEOUT_MS", None)
     root = Path(__file__).resolve().parents[2]
