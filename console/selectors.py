@@ -69,6 +69,36 @@ def home_summary(*, user) -> HomeSummary:
     return HomeSummary(open_alerts=open_alerts, open_alert_count=open_count, recent_searches=recent, cameras=cameras)
 
 
+@dataclass
+class AlertGroup:
+    """The alerts of one plate in one part of the alert list, shown as one row. The first (most urgent, newest
+    read) stands for the group; a historical match on an old entry can otherwise fill the screen with one plate."""
+
+    alerts: list[Alert]
+    is_high: bool
+
+    @property
+    def alert(self) -> Alert:
+        return self.alerts[0]
+
+    @property
+    def count(self) -> int:
+        return len(self.alerts)
+
+
+def alert_groups(alerts: Iterable[Alert]) -> list[AlertGroup]:
+    """Group alerts (already in list order) by plate and state, keeping the order of each group's first alert."""
+    groups: dict[tuple[str, str], AlertGroup] = {}
+    for alert in alerts:
+        group = groups.get((alert.plate, alert.plate_state))
+        if group is None:
+            groups[(alert.plate, alert.plate_state)] = AlertGroup(alerts=[alert], is_high=is_high_priority(alert))
+        else:
+            group.alerts.append(alert)
+            group.is_high = group.is_high or is_high_priority(alert)
+    return list(groups.values())
+
+
 def is_high_priority(alert: Alert) -> bool:
     """Hits that get the sound and visual cue on the dispatch screen."""
     return alert.priority >= Priority.HIGH or alert.alert_level == AlertLevel.OFFICER_SAFETY

@@ -37,7 +37,8 @@ IMPORT_UNKNOWN_FORMAT = "Unknown import format '{format}'; use one of: " + ", ".
 
 ALERT_STEP_REFUSED = "An alert cannot go from {current} to {target}. Allowed next steps: {allowed}."
 ALERT_CONFIRM_NEEDS_VERIFICATION = (
-    "Confirming a hit requires recording both that the plate was visually verified against the read's image and "
+    "Confirming a hit requires recording both that the plate was visually verified (against the read's image, or "
+    "the vehicle itself when the read has none) and "
     "that the hit was checked against the state (CLETS) or NCIC database."
 )
 HOLD_NO_ALERTS = "Name at least one alert to hold."
