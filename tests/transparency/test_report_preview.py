@@ -23,17 +23,17 @@ def test_the_figures_are_shown_before_anything_is_published(clerk_client, scene)
     assert 'id="report-preview"' in page and "vehicles detected (reads)" in page and "searches" in page
     assert REPORT_FINAL in page and 'name="_confirm_publish"' in page
     # The preview's button posts the same form again, confirmed: now it is published.
-    hidden = dict(
-        (part.split('name="', 1)[1].split('"', 1)[0], part.split('value="', 1)[1].split('"', 1)[0])
+    hidden = {
+        part.split('name="', 1)[1].split('"', 1)[0]: part.split('value="', 1)[1].split('"', 1)[0]
         for part in preview.content.decode().split("<input")[1:]
         if 'type="hidden"' in part
-    )
+    }
     response = clerk_client.post(reverse(ADD), hidden)
     assert response.status_code == 302 and PublishedReport.objects.count() == 1
 
 
 def test_an_invalid_form_shows_its_errors_not_a_preview(clerk_client, scene):
-    form = {key: value for key, value in _form(scene.agency, period_start="2025-03-02").items()}
+    form = dict(_form(scene.agency, period_start="2025-03-02").items())
     form.pop("_confirm_publish")
     response = clerk_client.post(reverse(ADD), form)
     assert response.status_code == 200 and 'id="report-preview"' not in response.content.decode()
