@@ -62,7 +62,8 @@ class ImportConfirmForm(forms.Form):
 
 @admin.register(Hotlist)
 class HotlistAdmin(RestrictedAdmin):
-    list_display = ["name", "agency", "source", "category", "priority", "match_strategy", "is_active", "import_link"]
+    # The upload link next to the name: at the end of a wide row it was cut off at 1366 px.
+    list_display = ["name", "import_link", "agency", "source", "category", "priority", "match_strategy", "is_active"]
     list_filter = ["source", "category", "is_active", "match_strategy"]
     search_fields = ["name"]
     fields = [

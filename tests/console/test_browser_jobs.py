@@ -85,3 +85,99 @@ def test_officer_sees_priority_first_and_confirms_with_the_image(live_server, wo
     page.wait_for_selector("h1 .badge.status-confirmed")
     assert Alert.objects.get(pk=world["alert"].pk).status == AlertStatus.CONFIRMED
     assert page.csp_errors == []
+
+
+def _within(page, selector: str) -> None:
+    """The element is on screen horizontally: not cut off at the page's right edge."""
+    box = page.locator(selector).first.bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box, width)
+
+
+def test_clerk_previews_an_import_and_a_report(live_server, world, browser_page, tmp_path):
+    from hotlists.models import Hotlist, HotlistImport
+    from hotlists.services import hotlist_entry_create
+    from transparency.models import PublishedReport
+
+    page = browser_page
+    clerk = UserFactory(username="clerk-browser", agency=world["agency"], role=Role.RECORDS_CLERK)
+    hotlist = Hotlist.objects.create(
+        agency=world["agency"], name="Local stolen vehicles", source="manual", category="stolen_vehicle"
+    )
+    for n in range(5):
+        hotlist_entry_create(hotlist=hotlist, user=None, plate=f"5ABC{n:03d}", plate_state="CA")
+    _sign_in(page, live_server, clerk)
+
+    page.goto(f"{live_server.url}/")
+    assert "MOUs to act on" in page.inner_text("main") and "Hotlist imports" in page.inner_text("main")
+    _check_fits(page, "clerk-01-home")
+
+    page.goto(f"{live_server.url}/admin/hotlists/hotlist/")
+    _within(page, "text=Upload a file")
+    _check_fits(page, "clerk-02-hotlists")
+    page.click("text=Upload a file")
+    upload = tmp_path / "two.csv"
+    upload.write_text("plate,state\n7NEW001,CA\n5ABC000,CA\n")
+    page.set_input_files("#id_file", str(upload))
+    page.select_option("#id_format", "csv")
+    page.click("input[type=submit][value='Preview the import']")
+    page.wait_for_selector("#import-preview")
+    assert page.inner_text("#import-preview .to-add") == "1" and page.inner_text("#import-preview .to-remove") == "0"
+    _check_fits(page, "clerk-03-import-preview")
+    page.click("input[type=submit][value='Import']")
+    page.wait_for_selector("text=is queued for import")
+    assert HotlistImport.objects.filter(hotlist=hotlist, replace=False).count() == 1
+
+    page.goto(f"{live_server.url}/admin/transparency/publishedreport/add/")
+    page.select_option("#id_agency", str(world["agency"].pk))
+    page.select_option("#id_period_kind", "month")
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    page.fill("#id_period_start", last_month.isoformat())
+    page.click("input[name=_save]")
+    page.wait_for_selector("#report-preview")
+    assert "cannot be changed" in page.inner_text("#report-final") and not PublishedReport.objects.exists()
+    _check_fits(page, "clerk-04-report-preview")
+    page.click("input[type=submit][value='Publish (final)']")
+    page.wait_for_selector("text=Published the report")
+    assert PublishedReport.objects.count() == 1
+
+    page.goto(f"{live_server.url}/admin/sharing/mou/add/")
+    _check_fits(page, "clerk-05-mou-add")
+    assert page.csp_errors == []
+
+
+def test_auditor_filters_opens_a_samples_log_row_and_exports(live_server, world, browser_page):
+    from reads.audits import audit_open
+
+    page = browser_page
+    auditor = UserFactory(username="auditor-browser", agency=world["agency"], role=Role.AUDITOR)
+    _sign_in(page, live_server, auditor)
+    # An investigator's search, through the one writer, then an audit of today drawing it.
+    from reads.access_log import access_log_write
+
+    access_log_write(
+        user=world["user"], agency=world["agency"], action="search", channel="web", purpose="criminal_investigation",
+        case_number="PV-2026-0099", query={"plate": "7ABC123", "agencies": [world["agency"].pk]}, result_count=4,
+        agencies_searched=[world["agency"].pk],
+    )  # fmt: skip
+    today = timezone.localdate()
+    audit = audit_open(agency=world["agency"], opened_by=auditor, period_start=today, period_end=today, sample_size=1)
+
+    page.goto(f"{live_server.url}/")
+    assert "Open audits" in page.inner_text("main")
+    _check_fits(page, "auditor-01-home")
+
+    page.goto(f"{live_server.url}/admin/reads/searchaudit/{audit.pk}/change/")
+    _within(page, "textarea[name='samples-0-note']")
+    _check_fits(page, "auditor-02-audit-review")
+    page.click("text=Access-log row")
+    page.wait_for_selector("text=PV-2026-0099")
+    page.go_back()
+    page.click("text=Their other searches")
+    page.wait_for_selector("#result_list")
+    assert "PV-2026-0099" in page.inner_text("#result_list")
+    _check_fits(page, "auditor-03-access-log-filtered")
+    with page.expect_download() as download:
+        page.click("a.export-link")
+    assert download.value.suggested_filename.endswith(".csv")
+    assert page.csp_errors == []
