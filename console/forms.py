@@ -76,7 +76,8 @@ class SearchForm(PurposeFormMixin):
         label="Plate",
         max_length=20,
         required=False,
-        help_text="Full plate, or a pattern: * for any run of characters, ? for one (7AB*12, 7?BC12).",
+        help_text="Full plate, or a pattern: ? is exactly one character (7D? finds 7DX but not 7DX12); * is any run "
+        "of characters, none included (7D* finds both).",
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
     fuzzy = forms.BooleanField(
