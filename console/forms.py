@@ -369,3 +369,12 @@ class AnalysisForm(PurposeFormMixin):
     def add_service_errors(self, exc: ValidationError) -> None:
         """The analysis service's refusal, shown on the fields it names."""
         _add_errors(self, exc)
+
+
+class HoldReadsForm(PurposeFormMixin):
+    """Opening the reads under an evidence hold is an access of ALPR data like a search: it states a purpose."""
+
+    def clean(self):
+        data = super().clean()
+        self.clean_statement()
+        return data
