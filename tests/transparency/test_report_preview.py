@@ -38,3 +38,26 @@ def test_an_invalid_form_shows_its_errors_not_a_preview(clerk_client, scene):
     response = clerk_client.post(reverse(ADD), form)
     assert response.status_code == 200 and 'id="report-preview"' not in response.content.decode()
     assert not PublishedReport.objects.exists()
+
+
+def test_the_report_csv_has_one_figure_per_cell_and_the_pdf_says_it_is_untagged(client, scene, clerk):
+    import csv
+    import io
+
+    from transparency import services
+
+    from .test_reports import _month_start
+
+    report = services.published_report_publish(
+        agency=scene.agency, period_kind="month", period_start=_month_start(1), user=clerk
+    )
+    args = [scene.agency.slug, report.pk]
+    rows = list(csv.reader(io.StringIO(client.get(reverse("transparency:report-csv", args=args)).content.decode())))
+    daily = {(section, item): value for section, item, value in rows[1:] if section.endswith("per day")}
+    assert daily and all(value.isdigit() for value in daily.values())  # "reads 12; searches 3" was one cell
+    day = report.figures["daily"][0]
+    assert daily[("reads per day", day["date"])] == str(day["reads"])
+    assert daily[("searches per day", day["date"])] == str(day["searches"])
+    assert not any(";" in value for _, _, value in rows[1:])
+    page = html.unescape(client.get(reverse("transparency:report", args=args)).content.decode())
+    assert "not tagged for screen readers" in page and "accessible versions" in page
