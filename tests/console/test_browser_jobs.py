@@ -181,3 +181,18 @@ def test_auditor_filters_opens_a_samples_log_row_and_exports(live_server, world,
         page.click("a.export-link")
     assert download.value.suggested_filename.endswith(".csv")
     assert page.csp_errors == []
+
+
+def test_public_portal_on_a_phone_has_readable_charts(live_server, world, browser_page):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/transparency/{world['agency'].slug}/")
+    page.wait_for_selector("svg.chart")
+    sizes = page.eval_on_selector_all(
+        "svg.chart text.chart-axis", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    # A text box is about 1.15 x its font size: 12 px labels are boxes of 13.8 px or more.
+    assert sizes and min(sizes) >= 12 * 1.1, sizes
+    labels = page.eval_on_selector_all("svg.chart text.chart-axis", "els => els.map(e => e.textContent)")
+    assert not any("." in label for label in labels), labels
+    _check_fits(page, "public-01-portal")
