@@ -13,6 +13,11 @@ from .choices import SYSTEM_PURPOSES, Purpose
 PURPOSE_REQUIRED = "State the purpose of this access, chosen from the agency's authorized purposes."
 CASE_NUMBER_REQUIRED = "Give the case or incident number this access is for."
 DETAIL_REQUIRED = "Describe the purpose when it is 'other'."
+PURPOSE_UNKNOWN = (
+    "'{input}' is not an authorized purpose. Use one of: "
+    + ", ".join(value for value in Purpose.values if value not in SYSTEM_PURPOSES)
+    + "."
+)
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,10 @@ def purpose_validate(*, purpose: str | None, case_number: str | None, detail: st
     purpose = (purpose or "").strip()
     case_number = (case_number or "").strip()
     detail = (detail or "").strip()
-    if purpose not in Purpose.values or purpose in SYSTEM_PURPOSES:
+    if not purpose:
         errors["purpose"] = [PURPOSE_REQUIRED]
+    elif purpose not in Purpose.values or purpose in SYSTEM_PURPOSES:
+        errors["purpose"] = [PURPOSE_UNKNOWN.format(input=purpose)]
     if not case_number:
         errors["case_number"] = [CASE_NUMBER_REQUIRED]
     if purpose == Purpose.OTHER and not detail:

@@ -25,6 +25,10 @@ RADIUS_TOO_LARGE = "The search radius is at most {max} meters."
 PLATE_KIND_UNKNOWN = "plate_kind is one of: {choices}."
 
 MAX_WINDOW_DAYS = 366
+AGENCIES_NOT_REACHABLE = (
+    "You cannot search these agencies' data (no MOU shares it with your agency in the search scope, or no such "
+    "agency): {ids}. Leave `agencies` out to search every agency you may reach."
+)
 COUNT_CAP = 10_000
 PATTERN_PLATES_MAX = 5_000
 
@@ -92,7 +96,14 @@ def searched_agencies(*, user, criteria: SearchCriteria) -> list[int]:
     those sharing with them now), narrowed to `criteria.agencies` if given. The query filters on exactly these and
     the access log records exactly these."""
     visible = access_of(user).agencies(Scope.SEARCH)
-    return sorted(set(visible) & set(criteria.agencies)) if criteria.agencies else sorted(visible)
+    if not criteria.agencies:
+        return sorted(visible)
+    # Naming an agency the caller cannot reach is refused, not silently dropped: a search of nothing that answers
+    # "no results" reads as "the vehicle was not seen there".
+    unreachable = sorted(set(criteria.agencies) - set(visible))
+    if unreachable:
+        raise ValidationError({"agencies": [AGENCIES_NOT_REACHABLE.format(ids=", ".join(map(str, unreachable)))]})
+    return sorted(set(criteria.agencies))
 
 
 def search_queryset(*, user, criteria: SearchCriteria, agency_ids: list[int] | None = None):
