@@ -196,3 +196,51 @@ def test_public_portal_on_a_phone_has_readable_charts(live_server, world, browse
     labels = page.eval_on_selector_all("svg.chart text.chart-axis", "els => els.map(e => e.textContent)")
     assert not any("." in label for label in labels), labels
     _check_fits(page, "public-01-portal")
+
+
+def test_investigator_refines_widens_a_timeline_and_opens_held_reads(live_server, world, browser_page):
+    from reads.models import Read
+    from reads.services import hold_place
+
+    page = browser_page
+    _sign_in(page, live_server, world["user"])
+    page.goto(f"{live_server.url}/console/search/")
+    page.select_option("#id_purpose", "criminal_investigation")
+    page.fill("#id_case_number", "PV-2026-000777")
+    page.fill("#id_plate", "7AB?")  # ? is one character: no four-character plate was read
+    page.click("button:has-text('Search')")
+    page.wait_for_selector("#wildcard-hint")
+    page.click("#wildcard-hint a")
+    assert page.input_value("#id_plate") == "7AB*" and page.input_value("#id_case_number") == "PV-2026-000777"
+    page.click("summary:has-text('Vehicle description')")
+    page.fill("#id_vehicle_make", "Toyota")
+    page.click("button:has-text('Search')")
+    page.wait_for_selector("table.results")
+    assert "make Toyota" in page.inner_text("#search-criteria")
+    _check_fits(page, "investigator-01-results")
+    page.click("#refine-link")
+    page.wait_for_selector("#id_plate")
+    assert page.input_value("#id_plate") == "7AB*" and page.input_value("#id_vehicle_make") == "Toyota"
+    _check_fits(page, "investigator-02-refine")
+
+    page.goto(f"{live_server.url}/console/timeline/?plate=7ABC123")
+    page.select_option("#id_purpose", "criminal_investigation")
+    page.fill("#id_case_number", "PV-2026-000777")
+    page.click("button:has-text('Show timeline')")
+    page.wait_for_selector("#widen-form")
+    page.click("#widen-form button")
+    page.wait_for_selector("#widen-form")
+    _check_fits(page, "investigator-03-timeline-widened")
+
+    held = list(Read.objects.filter(plate="7ABC123").values_list("pk", flat=True)[:2])
+    hold_place(
+        user=world["user"], agency=world["agency"], case_number="PV-2026-000777", reason="Robbery", read_ids=held
+    )
+    page.goto(f"{live_server.url}/console/holds/")
+    page.click("details.hold-reads > summary")
+    page.select_option("details.hold-reads select[name=purpose]", "criminal_investigation")
+    _check_fits(page, "investigator-04-holds")
+    page.click("details.hold-reads button")
+    page.wait_for_selector("table.results")
+    assert page.locator("table.results tbody tr").count() == 2
+    assert page.csp_errors == []
