@@ -101,9 +101,15 @@ def test_clerk_previews_an_import_and_a_report(live_server, world, browser_page,
 
     page = browser_page
     clerk = UserFactory(username="clerk-browser", agency=world["agency"], role=Role.RECORDS_CLERK)
+    # Lists as the demo has them (their long labels made the row wider than the window).
+    Hotlist.objects.create(
+        agency=world["agency"], name="CA DOJ stolen vehicles", source="ca_doj_svs",
+        category="stolen_vehicle", match_strategy="canonical",
+    )  # fmt: skip
     hotlist = Hotlist.objects.create(
-        agency=world["agency"], name="Local stolen vehicles", source="manual", category="stolen_vehicle"
-    )
+        agency=world["agency"], name="Palm Vista PD vehicles of interest", source="custom",
+        category="criminal_investigation", match_strategy="candidates",
+    )  # fmt: skip
     for n in range(5):
         hotlist_entry_create(hotlist=hotlist, user=None, plate=f"5ABC{n:03d}", plate_state="CA")
     _sign_in(page, live_server, clerk)
@@ -115,7 +121,7 @@ def test_clerk_previews_an_import_and_a_report(live_server, world, browser_page,
     page.goto(f"{live_server.url}/admin/hotlists/hotlist/")
     _within(page, "text=Upload a file")
     _check_fits(page, "clerk-02-hotlists")
-    page.click("text=Upload a file")
+    page.click(f"tr:has-text('{hotlist.name}') >> text=Upload a file")
     upload = tmp_path / "two.csv"
     upload.write_text("plate,state\n7NEW001,CA\n5ABC000,CA\n")
     page.set_input_files("#id_file", str(upload))
