@@ -127,7 +127,8 @@ class SearchForm(PurposeFormMixin):
         label="Plate",
         max_length=20,
         required=False,
-        help_text="Full plate, or a pattern: * for any run of characters, ? for one (7AB*12, 7?BC12).",
+        help_text="Full plate, or a pattern: ? is exactly one character (7D? finds 7DX but not 7DX12); * is any run "
+        "of characters, none included (7D* finds both).",
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
     fuzzy = forms.BooleanField(
@@ -423,3 +424,12 @@ class AnalysisForm(PurposeFormMixin):
     def add_service_errors(self, exc: ValidationError) -> None:
         """The analysis service's refusal, shown on the fields it names."""
         _add_errors(self, exc)
+
+
+class HoldReadsForm(PurposeFormMixin):
+    """Opening the reads under an evidence hold is an access of ALPR data like a search: it states a purpose."""
+
+    def clean(self):
+        data = super().clean()
+        self.clean_statement()
+        return data

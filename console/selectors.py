@@ -4,21 +4,26 @@ and the CSV export's rows. No side effects here: everything that is logged is lo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 
-from agencies.access import membership_of
+from agencies.access import CHANGE, VIEW, has_model_permission, membership_of, restrict
 from hotlists.choices import OPEN_ALERT_STATUSES, AlertLevel, Priority
-from hotlists.models import Alert
+from hotlists.models import Alert, HotlistImport
 from reads.choices import AccessAction
-from reads.models import AccessLogEntry, Camera, EvidenceHoldItem, Read
+from reads.models import AccessLogEntry, Camera, EvidenceHoldItem, Read, SearchAudit
+from sharing.models import MOU, SharingRefusal
 
 from .state import SearchState
 
 HOME_ALERTS = 10
 HOME_SEARCHES = 10
+HOME_ROWS = 10
+HOME_MOU_EXPIRING = dt.timedelta(days=30)
 
 
 # Home ------------------------------------------------------------------------------------------------------------
@@ -38,10 +43,18 @@ class AlertRow:
 
 @dataclass
 class HomeSummary:
+    """What the home page shows; a section is None when the user's role may not see (or do) it, so that a clerk
+    or an auditor lands on their own work, not on searches they cannot make."""
+
     open_alerts: list[AlertRow] | None
     open_alert_count: int
-    recent_searches: list[AccessLogEntry]
+    recent_searches: list[AccessLogEntry] | None
     cameras: CameraHealth | None
+    pending_mous: list[MOU] | None = None
+    imports: list[HotlistImport] | None = None
+    open_audits: list[SearchAudit] | None = None
+    recent_access: list[AccessLogEntry] | None = None
+    refusals: list[SharingRefusal] | None = None
 
 
 def home_summary(*, user) -> HomeSummary:
@@ -56,17 +69,85 @@ def home_summary(*, user) -> HomeSummary:
             AlertRow(alert=alert, is_high=is_high_priority(alert))
             for alert in open_qs.order_by("-priority", "-created_at")[:HOME_ALERTS]
         ]
-    recent = list(
-        AccessLogEntry.objects.filter(user=user, action__in=[AccessAction.SEARCH, AccessAction.TIMELINE]).order_by(
-            "-at", "-id"
-        )[:HOME_SEARCHES]
-    )
+    recent = None
+    if user.has_perm("reads.search_read"):
+        recent = list(
+            AccessLogEntry.objects.filter(user=user, action__in=[AccessAction.SEARCH, AccessAction.TIMELINE]).order_by(
+                "-at", "-id"
+            )[:HOME_SEARCHES]
+        )
     cameras = None
     if user.has_perm("reads.view_camera"):
         cameras = CameraHealth()
         for camera in Camera.objects.filter(agency_id=agency_id, is_active=True).order_by("name"):
             (cameras.online if camera.is_online else cameras.offline).append(camera)
-    return HomeSummary(open_alerts=open_alerts, open_alert_count=open_count, recent_searches=recent, cameras=cameras)
+    return HomeSummary(
+        open_alerts=open_alerts,
+        open_alert_count=open_count,
+        recent_searches=recent,
+        cameras=cameras,
+        **_records_work(user),
+        **_audit_work(user),
+    )
+
+
+def _records_work(user) -> dict:
+    """A records clerk's: MOUs awaiting activation or expiring within HOME_MOU_EXPIRING, and recent imports. Rows
+    through the admin's own choke point (agencies.access.restrict), so the page shows what the admin would."""
+    work = {}
+    if has_model_permission(user, MOU, CHANGE):
+        soon = timezone.localdate() + HOME_MOU_EXPIRING
+        pending = Q(status=MOU.Status.DRAFT) | Q(status=MOU.Status.ACTIVE, expires_on__lte=soon)
+        mous = restrict(MOU.objects.all(), user, VIEW).filter(pending).select_related("owner", "partner")
+        work["pending_mous"] = list(mous.order_by("expires_on", "id")[:HOME_ROWS])
+    if has_model_permission(user, HotlistImport, VIEW) and user.has_perm("hotlists.import_hotlist"):
+        imports = restrict(HotlistImport.objects.all(), user, VIEW).select_related("hotlist")
+        work["imports"] = list(imports.order_by("-started_at", "-id")[:HOME_ROWS])
+    return work
+
+
+def _audit_work(user) -> dict:
+    """An auditor's: open audits, the agency's latest access-log rows, and the latest sharing refusals."""
+    work = {}
+    audits = SearchAudit.objects.visible_to(user)
+    if user.has_perm("reads.view_searchaudit"):
+        work["open_audits"] = list(audits.filter(closed_at__isnull=True).order_by("-opened_at")[:HOME_ROWS])
+    if user.has_perm("reads.view_accesslogentry"):
+        work["recent_access"] = list(AccessLogEntry.objects.visible_to(user).order_by("-at", "-id")[:HOME_ROWS])
+    if user.has_perm("sharing.view_sharingrefusal"):
+        refusals = restrict(SharingRefusal.objects.all(), user, VIEW).select_related("owner", "partner")
+        work["refusals"] = list(refusals.order_by("-at", "-id")[:HOME_ROWS])
+    return work
+
+
+@dataclass
+class AlertGroup:
+    """The alerts of one plate in one part of the alert list, shown as one row. The first (most urgent, newest
+    read) stands for the group; a historical match on an old entry can otherwise fill the screen with one plate."""
+
+    alerts: list[Alert]
+    is_high: bool
+
+    @property
+    def alert(self) -> Alert:
+        return self.alerts[0]
+
+    @property
+    def count(self) -> int:
+        return len(self.alerts)
+
+
+def alert_groups(alerts: Iterable[Alert]) -> list[AlertGroup]:
+    """Group alerts (already in list order) by plate and state, keeping the order of each group's first alert."""
+    groups: dict[tuple[str, str], AlertGroup] = {}
+    for alert in alerts:
+        group = groups.get((alert.plate, alert.plate_state))
+        if group is None:
+            groups[(alert.plate, alert.plate_state)] = AlertGroup(alerts=[alert], is_high=is_high_priority(alert))
+        else:
+            group.alerts.append(alert)
+            group.is_high = group.is_high or is_high_priority(alert)
+    return list(groups.values())
 
 
 def is_high_priority(alert: Alert) -> bool:

@@ -26,4 +26,5 @@ urlpatterns = [
     path("holds/", holds.hold_list, name="holds"),
     path("holds/place/", holds.hold_place_view, name="hold-place"),
     path("holds/<int:hold_id>/release/", holds.hold_release_view, name="hold-release"),
+    path("holds/<int:hold_id>/reads/", holds.hold_reads, name="hold-reads"),
 ]

@@ -15,6 +15,17 @@ from reads.plates import PlateError, normalize_plate
 
 from .alert_access import alert_access_log
 from .choices import ImportFormat, ImportOutcome, ImportStage
+from .import_preview import (
+    PREVIEW_EXPIRED,
+    PREVIEW_REMOVAL_NOT_CONFIRMED,
+    hotlist_import_preview,
+    import_lines,
+    import_replaces,
+    parse_import_lines,
+    preview_peek,
+    preview_store,
+    preview_take,
+)
 from .models import (
     Alert,
     AlertEvent,
@@ -25,21 +36,35 @@ from .models import (
     NotificationSubscription,
 )
 from .notifications import notification_subscription_create
+from .parsers import ImportFileError
 from .rules import PROHIBITED_REASON, states_immigration_purpose
 from .services import hotlist_entry_create, hotlist_import_queue
+
+IMPORT_FILE_REFUSED = "The file has {count} bad line(s), listed below; nothing was imported."
 
 
 class HotlistImportForm(forms.Form):
     file = forms.FileField()
     format = forms.ChoiceField(choices=ImportFormat.choices)
     replace = forms.BooleanField(
-        required=False, initial=True, help_text="Replace the whole list (a daily state extract); else add to it."
+        label="Replace the list",
+        required=False,
+        help_text="Entries not in the file are removed (a daily state or NCIC extract). Unticked, the file adds to "
+        "the list. The next page shows what would be added and removed before anything changes.",
     )
+
+
+class ImportConfirmForm(forms.Form):
+    """The second step: the preview's token and, when the import removes entries, the clerk's explicit consent."""
+
+    token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    confirm_removal = forms.BooleanField(required=False)
 
 
 @admin.register(Hotlist)
 class HotlistAdmin(RestrictedAdmin):
-    list_display = ["name", "agency", "source", "category", "priority", "match_strategy", "is_active", "import_link"]
+    # The upload link next to the name: at the end of a wide row it was cut off at 1366 px.
+    list_display = ["name", "import_link", "agency", "source", "category", "priority", "match_strategy", "is_active"]
     list_filter = ["source", "category", "is_active", "match_strategy"]
     search_fields = ["name"]
     fields = [
@@ -70,40 +95,95 @@ class HotlistAdmin(RestrictedAdmin):
         return format_html('<a href="{}">Upload a file</a>', reverse("admin:hotlists_hotlist_import", args=[obj.pk]))
 
     def import_view(self, request, pk):
-        """Upload form on a hotlist. The file is queued for a worker (a state extract takes about a minute); the
-        import's own page then shows its stage, progress and outcome. All or nothing: a refused file lists each bad
-        line and the list stays as it was."""
+        """Upload form on a hotlist, in two steps. The upload is parsed at once and the next page previews what it
+        would do (to add, to remove, unchanged); a refused file lists each bad line and nothing is kept. Only the
+        confirmation queues the file for a worker (a state extract takes about a minute), and an import that removes
+        entries needs the clerk to tick that removal. The import's own page then shows its stage and outcome."""
         hotlist = get_object_or_404(restrict(Hotlist.objects.all(), request.user, CHANGE), pk=pk)
         if not request.user.has_perm("hotlists.import_hotlist"):
             raise PermissionDenied
-        form = HotlistImportForm(request.POST or None, request.FILES or None, initial={"format": hotlist.import_format})
+        if request.method == "POST" and "token" in request.POST:
+            return self._import_confirm(request, hotlist)
+        initial = {"format": hotlist.import_format, "replace": import_replaces(hotlist.import_format, None)}
+        form = HotlistImportForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            record = hotlist_import_queue(
-                hotlist=hotlist,
-                content=upload.read(),
-                file_name=upload.name,
-                file_format=form.cleaned_data["format"],
-                replace=form.cleaned_data["replace"],
+            content = upload.read()
+            file_format = form.cleaned_data["format"]
+            try:
+                parsed = parse_import_lines(hotlist, import_lines(content), file_format)
+            except ImportFileError as exc:
+                form.add_error("file", IMPORT_FILE_REFUSED.format(count=exc.total))
+                return self._import_page(request, hotlist, form, errors=exc.errors, status=400)
+            preview = hotlist_import_preview(hotlist=hotlist, parsed=parsed, replace=form.cleaned_data["replace"])
+            token = preview_store(
                 user=request.user,
-                channel="admin",
+                hotlist=hotlist,
+                content=content,
+                file_name=upload.name,
+                file_format=file_format,
+                replace=preview.replace,
             )
-            self.message_user(
-                request,
-                f"{upload.name} is queued for import into {hotlist.name}. This page shows its progress and outcome "
-                "(reload it); the list changes only if the whole file is accepted.",
-                messages.SUCCESS,
+            return self._preview_page(
+                request, hotlist, preview, upload.name, ImportConfirmForm(initial={"token": token})
             )
-            return redirect("admin:hotlists_hotlistimport_change", record.pk)
+        return self._import_page(request, hotlist, form, status=400 if request.method == "POST" else 200)
+
+    def _import_confirm(self, request, hotlist):
+        form = ImportConfirmForm(request.POST)
+        stored = preview_peek(user=request.user, hotlist=hotlist, token=request.POST.get("token", ""))
+        if not form.is_valid() or stored is None:
+            self.message_user(request, PREVIEW_EXPIRED, messages.ERROR)
+            return redirect("admin:hotlists_hotlist_import", hotlist.pk)
+        parsed = parse_import_lines(hotlist, import_lines(stored["content"]), stored["file_format"])
+        # Recomputed: the list may have changed since the preview, and what is removed is what the clerk confirms.
+        preview = hotlist_import_preview(hotlist=hotlist, parsed=parsed, replace=stored["replace"])
+        if preview.to_remove and not form.cleaned_data["confirm_removal"]:
+            form.add_error("confirm_removal", PREVIEW_REMOVAL_NOT_CONFIRMED.format(count=preview.to_remove))
+            return self._preview_page(request, hotlist, preview, stored["file_name"], form, status=400)
+        if preview_take(user=request.user, hotlist=hotlist, token=form.cleaned_data["token"]) is None:
+            self.message_user(request, PREVIEW_EXPIRED, messages.ERROR)
+            return redirect("admin:hotlists_hotlist_import", hotlist.pk)
+        record = hotlist_import_queue(
+            hotlist=hotlist,
+            content=stored["content"],
+            file_name=stored["file_name"],
+            file_format=stored["file_format"],
+            replace=stored["replace"],
+            user=request.user,
+            channel="admin",
+        )
+        self.message_user(
+            request,
+            f"{stored['file_name']} is queued for import into {hotlist.name}. This page shows its progress and "
+            "outcome (reload it); the list changes only if the whole file is accepted.",
+            messages.SUCCESS,
+        )
+        return redirect("admin:hotlists_hotlistimport_change", record.pk)
+
+    def _import_page(self, request, hotlist, form, *, errors=(), status=200):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": hotlist,
             "title": f"Import into {hotlist.name}",
             "form": form,
+            "file_errors": errors,
             "recent": HotlistImport.objects.filter(hotlist=hotlist).order_by("-started_at")[:5],
         }
-        return TemplateResponse(request, "admin/hotlists/hotlist/import.html", context)
+        return TemplateResponse(request, "admin/hotlists/hotlist/import.html", context, status=status)
+
+    def _preview_page(self, request, hotlist, preview, file_name, form, *, status=200):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": hotlist,
+            "title": f"Check the import into {hotlist.name}",
+            "preview": preview,
+            "file_name": file_name,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/hotlists/hotlist/import_preview.html", context, status=status)
 
 
 def import_progress(record: HotlistImport) -> str:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from agencies.access import membership_of
+from reads.models import Read
 
 from .models import Alert
 
@@ -90,3 +91,28 @@ def alert_feed(*, user, cursor: str | None, wait_s: float = FEED_WAIT_MAX_S) -> 
             if current != version:
                 version = current
                 break
+
+
+# The alert list ------------------------------------------------------------------------------------------------
+
+# What an officer must see first: the most urgent list, then the most recent read (the time the list shows).
+ALERT_LIST_ORDER = ("-priority", "-last_seen_at", "-id")
+
+
+def alert_vehicle_descriptions(alerts) -> dict[int, str]:
+    """Per alert id, the read's make, model and colour ("" when the camera recorded none or the read is purged).
+    Read from the reads table rather than copied into alerts: bounded by the alerts' read times, so that
+    PostgreSQL looks only into the partitions that can hold them, in one query."""
+    by_read = {alert.read_id: alert.pk for alert in alerts}
+    if not by_read:
+        return {}
+    times = [alert.read_captured_at for alert in alerts]
+    rows = Read.objects.filter(
+        pk__in=list(by_read), captured_at__gte=min(times), captured_at__lte=max(times)
+    ).values_list("pk", "vehicle_make", "vehicle_model", "vehicle_color")
+    described = {}
+    for read_id, make, model, color in rows:
+        text = ", ".join(part for part in (f"{make} {model}".strip(), color) if part)
+        if text:
+            described[by_read[read_id]] = text
+    return described

@@ -25,9 +25,10 @@ from reads.plates import PlateError, canonical_key, normalize_plate
 from reads.services import hold_purge_lock
 
 from .choices import ALERT_TRANSITIONS, AlertStatus, Category, ImportFormat, ImportOutcome, ImportStage
+from .import_preview import import_lines, import_replaces, parse_import_lines
 from .matching import match_historical
 from .models import Alert, AlertEvent, AlertHoldItem, Hotlist, HotlistEntry, HotlistImport
-from .parsers import ImportFileError, ParsedEntry, ParsedFile, parse_clew, parse_csv, parse_ncic
+from .parsers import ImportFileError, ParsedEntry, ParsedFile
 from .rules import PROHIBITED_REASON, normalize_state, states_immigration_purpose
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ IMPORT_UNKNOWN_FORMAT = "Unknown import format '{format}'; use one of: " + ", ".
 
 ALERT_STEP_REFUSED = "An alert cannot go from {current} to {target}. Allowed next steps: {allowed}."
 ALERT_CONFIRM_NEEDS_VERIFICATION = (
-    "Confirming a hit requires recording both that the plate was visually verified against the read's image and "
+    "Confirming a hit requires recording both that the plate was visually verified (against the read's image, or "
+    "the vehicle itself when the read has none) and "
     "that the hit was checked against the state (CLETS) or NCIC database."
 )
 HOLD_NO_ALERTS = "Name at least one alert to hold."
@@ -296,8 +298,7 @@ def hotlist_imports_sweep(*, queued_after: dt.timedelta = dt.timedelta(minutes=1
 
 
 def _new_record(hotlist, content, file_name, file_format, user, replace, channel, outcome) -> HotlistImport:
-    if replace is None:
-        replace = file_format in (ImportFormat.CLEW, ImportFormat.NCIC)
+    replace = import_replaces(file_format, replace)
     return HotlistImport(
         hotlist=hotlist,
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -385,20 +386,13 @@ def _system_error(exc: Exception) -> str:
 
 
 def _parse(hotlist: Hotlist, content: bytes, file_format: str, progress, tracker: _Progress) -> ParsedFile:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("latin-1")  # fixed-width extracts from older systems
-    lines = text.splitlines()
+    lines = import_lines(content)
     tracker(ImportStage.PARSING, 0, total_lines=len(lines), force=True)
     lines = tracker.counting(lines) if progress is None else progress(lines)
-    if file_format == ImportFormat.CLEW:
-        return parse_clew(lines, reason=hotlist.category)
-    if file_format == ImportFormat.NCIC:
-        return parse_ncic(lines)
-    if file_format == ImportFormat.CSV:
-        return parse_csv(lines, default_reason=hotlist.category, extra_terms=agency_terms([hotlist.agency_id]))
-    raise ImportFileError([(0, IMPORT_UNKNOWN_FORMAT.format(format=file_format))])
+    parsed = parse_import_lines(hotlist, lines, file_format)
+    if parsed is None:
+        raise ImportFileError([(0, IMPORT_UNKNOWN_FORMAT.format(format=file_format))])
+    return parsed
 
 
 def _finish(record: HotlistImport, clock: float, *, outcome: str, errors=(), error_count: int = 0) -> HotlistImport:

@@ -1,3 +1,5 @@
+import csv
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
@@ -7,12 +9,15 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from agencies.access import membership_of
+from agencies.access import access_of, membership_of
 from agencies.models import Agency
 from common.admin import RestrictedAdmin, RestrictedTabularInline
+from common.client import client_address
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
-from .choices import CameraPlacement
+from .access_log import access_log_write
+from .choices import AccessAction, CameraPlacement, Channel, Purpose
+from .log_display import agency_names, criteria_in_words, local_time, person
 from .models import (
     AccessLogEntry,
     Camera,
@@ -165,28 +170,98 @@ class ReadOnlyAdmin(RestrictedAdmin):
         return False
 
 
+ACCESS_LOG_EXPORT_PURPOSE = "Audit: CSV export of the access log"
+ACCESS_LOG_CSV_COLUMNS = [
+    "id", "time (local)", "person", "agency", "action", "channel", "purpose", "purpose detail", "case number",
+    "searched for", "agencies searched", "results", "client address",
+]  # fmt: skip
+
+
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: the table refuses changes anyway (trigger), and the admin offers none. An agency's auditors see
-    every row filed under their agency, operator (superuser) accesses to its data included: filter by channel
-    "Operator". The operator look-up page (reads.operator_admin) is here too."""
+    every row filed under their agency, operator (superuser) accesses to its data included (channel "Operator"; the
+    operator look-up page, reads.operator_admin, is here too). Shown as an auditor reads
+    it (reads.log_display): local times to the second, people and agencies by name, criteria in words; filtered by
+    person, agency, action, purpose and date, and exported as CSV with the filters applied (the export is itself an
+    access, written to the log)."""
 
     list_display = [
-        "at", "username", "agency", "action", "channel", "purpose", "case_number", "on_behalf_of", "result_count",
+        "when", "who", "agency", "action", "channel", "purpose", "case_number", "on_behalf_of", "searched_for",
+        "result_count",
     ]  # fmt: skip
-    list_filter = ["action", "channel", "purpose"]
-    search_fields = ["username", "case_number"]
+    list_filter = [
+        ("user", admin.RelatedOnlyFieldListFilter),
+        ("agency", admin.RelatedOnlyFieldListFilter),
+        "action",
+        "channel",
+        "purpose",
+        ("at", admin.DateFieldListFilter),
+    ]
+    list_select_related = ["user", "agency"]
+    search_fields = ["username", "user__first_name", "user__last_name", "case_number"]
     date_hierarchy = "at"
+    change_list_template = "admin/reads/accesslogentry/change_list.html"
 
     def get_urls(self):
-        extra = [
-            path(
-                "operator-lookup/",
-                self.admin_site.admin_view(operator_lookup_view),
-                name="reads_accesslogentry_operator_lookup",
-            )
-        ]
-        return extra + super().get_urls()
+        export = path("export/", self.admin_site.admin_view(self.export_view), name="reads_accesslogentry_export")
+        lookup = path(
+            "operator-lookup/",
+            self.admin_site.admin_view(operator_lookup_view),
+            name="reads_accesslogentry_operator_lookup",
+        )
+        return [export, lookup, *super().get_urls()]
+
+    @admin.display(description="When (local)", ordering="at")
+    def when(self, entry):
+        return local_time(entry.at)
+
+    @admin.display(description="Who", ordering="username")
+    def who(self, entry):
+        return person(entry)
+
+    @admin.display(description="Searched for")
+    def searched_for(self, entry):
+        return criteria_in_words(entry.query)
+
+    def export_view(self, request):
+        """The rows the list shows (its filters, search and date), as CSV; logged as an export of ALPR data."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        agency = access_of(request.user).agency
+        if agency is None:  # the export is logged for an agency; a user of none has nothing to export
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        entries = list(changelist.get_queryset(request).select_related("user", "agency"))
+        filters = dict(request.GET.items())
+        access_log_write(
+            user=request.user,
+            agency=agency,
+            action=AccessAction.EXPORT,
+            channel=Channel.ADMIN,
+            purpose=Purpose.OTHER,
+            purpose_detail=ACCESS_LOG_EXPORT_PURPOSE,
+            case_number=f"AUDIT-{timezone.localdate():%Y%m%d}",
+            query={"access_log_filters": filters},
+            result_count=len(entries),
+            oldest_result_at=min((entry.at for entry in entries), default=None),
+            agencies_searched=sorted({entry.agency_id for entry in entries}),
+            client_address=client_address(request),
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="access-log-{timezone.localdate():%Y-%m-%d}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(ACCESS_LOG_CSV_COLUMNS)
+        for entry in entries:
+            writer.writerow(
+                [
+                    entry.pk, local_time(entry.at), person(entry), entry.agency.name, entry.get_action_display(),
+                    entry.get_channel_display(), entry.get_purpose_display(), entry.purpose_detail, entry.case_number,
+                    criteria_in_words(entry.query), agency_names(entry.agencies_searched), entry.result_count,
+                    entry.client_address or "",
+                ]
+            )  # fmt: skip
+        return response
 
 
 @admin.register(CameraPlacementNotice)

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from agencies.access import access_of
 from common.admin import RestrictedAdmin, RestrictedTabularInline
@@ -19,9 +20,14 @@ from .audits import (
     audit_review_validate,
     audits_with_counts,
 )
+from .log_display import criteria_in_words, local_time, person
 from .models import SearchAudit, SearchAuditSample
 
 CLOSE_BUTTON = "_close_audit"
+CLOSE_CONFIRM = "_confirm_close"  # the box beside the close button: closing is final
+AUDIT_CLOSE_NOT_CONFIRMED = (
+    'The reviews were saved, but the audit is still open: tick "I understand that closing is final" to close it.'
+)
 AUDIT_OPENED = "Audit opened: {count} search(es) drawn from {population} in the period. Review each one below."
 AUDIT_CLOSED_MESSAGE = "Audit closed. Its figures now appear on the transparency portal."
 
@@ -48,7 +54,7 @@ class SampleReviewForm(forms.ModelForm):
     class Meta:
         model = SearchAuditSample
         fields = ["finding", "note"]
-        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 24})}
 
     def clean(self):
         data = super().clean()
@@ -64,17 +70,36 @@ class SampleInline(RestrictedTabularInline):
     form = SampleReviewForm
     extra = 0
     can_delete = False
-    fields = [
-        "position", "why", "searched_at", "searched_by", "action", "purpose", "case_number", "criteria",
-        "result_count", "finding", "note", "reviewed_by", "reviewed_at",
-    ]  # fmt: skip
-    readonly_fields = [
-        "position", "why", "searched_at", "searched_by", "action", "purpose", "case_number", "criteria",
-        "result_count", "reviewed_by", "reviewed_at",
-    ]  # fmt: skip
+    # Few columns, so that the note box stays on screen at 1366 px: the search's facts share one cell.
+    fields = ["position", "why", "search", "criteria", "result_count", "finding", "note", "reviewed"]
+    readonly_fields = ["position", "why", "search", "criteria", "result_count", "reviewed"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("access_log_entry", "reviewed_by")
+        return super().get_queryset(request).select_related("access_log_entry__user", "reviewed_by")
+
+    @admin.display(description="Search")
+    def search(self, sample):
+        """When (local, to the second), who by name, what and why; links to the log row and the person's others."""
+        entry = sample.access_log_entry
+        row = reverse("admin:reads_accesslogentry_change", args=[entry.pk])
+        others = reverse("admin:reads_accesslogentry_changelist") + f"?user__id__exact={entry.user_id}"
+        return format_html(
+            '{}<br>{}<br>{} · {}{}<br><a href="{}">Access-log row</a> · <a href="{}">Their other searches</a>',
+            local_time(entry.at),
+            person(entry),
+            entry.get_action_display(),
+            self.purpose(sample),
+            f" · case {entry.case_number}" if entry.case_number else "",
+            row,
+            others,
+        )
+
+    @admin.display(description="Reviewed")
+    def reviewed(self, sample):
+        if sample.reviewed_by is None:
+            return "—"
+        name = sample.reviewed_by.get_full_name() or sample.reviewed_by.get_username()
+        return f"{name}, {local_time(sample.reviewed_at)}"
 
     # The samples are part of the audit: whoever may view or change the audit may view or review them (the
     # permission map names the audit's permissions for its samples).
@@ -91,18 +116,6 @@ class SampleInline(RestrictedTabularInline):
     def why(self, sample):
         return sample.reasons_display
 
-    @admin.display(description="When")
-    def searched_at(self, sample):
-        return sample.access_log_entry.at
-
-    @admin.display(description="Who")
-    def searched_by(self, sample):
-        return sample.access_log_entry.username
-
-    @admin.display(description="Action")
-    def action(self, sample):
-        return sample.access_log_entry.get_action_display()
-
     @admin.display(description="Purpose")
     def purpose(self, sample):
         entry = sample.access_log_entry
@@ -112,13 +125,9 @@ class SampleInline(RestrictedTabularInline):
             else entry.get_purpose_display()
         )
 
-    @admin.display(description="Case number")
-    def case_number(self, sample):
-        return sample.access_log_entry.case_number
-
     @admin.display(description="Searched for")
     def criteria(self, sample):
-        return ", ".join(f"{key}: {value}" for key, value in sorted(sample.access_log_entry.query.items()))
+        return criteria_in_words(sample.access_log_entry.query)
 
     @admin.display(description="Results")
     def result_count(self, sample):
@@ -282,6 +291,9 @@ class SearchAuditAdmin(RestrictedAdmin):
     def response_change(self, request, obj):
         if CLOSE_BUTTON not in request.POST:
             return super().response_change(request, obj)
+        if not request.POST.get(CLOSE_CONFIRM):
+            self.message_user(request, AUDIT_CLOSE_NOT_CONFIRMED, messages.WARNING)
+            return HttpResponseRedirect(request.path)
         try:
             audit_close(audit=obj, closed_by=request.user, findings=obj.findings)
         except ValidationError as exc:

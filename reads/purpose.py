@@ -47,6 +47,11 @@ ATTESTATION_REQUIRED = (
     "This search reaches other agencies' data: confirm that it is not for immigration enforcement nor for an agency "
     "that may not receive the data (attestation)."
 )
+PURPOSE_UNKNOWN = (
+    "'{input}' is not an authorized purpose. Use one of: "
+    + ", ".join(value for value in Purpose.values if value not in SYSTEM_PURPOSES)
+    + "."
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,10 @@ def purpose_validate(
     purpose = (purpose or "").strip()
     case_number = (case_number or "").strip()
     detail = (detail or "").strip()
-    if purpose not in Purpose.values or purpose in SYSTEM_PURPOSES:
+    if not purpose:
         errors["purpose"] = [PURPOSE_REQUIRED]
+    elif purpose not in Purpose.values or purpose in SYSTEM_PURPOSES:
+        errors["purpose"] = [PURPOSE_UNKNOWN.format(input=purpose)]
     if not case_number:
         errors["case_number"] = [CASE_NUMBER_REQUIRED]
     if purpose == Purpose.OTHER and not detail:

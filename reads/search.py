@@ -26,6 +26,10 @@ RADIUS_TOO_LARGE = "The search radius is at most {max} meters."
 PLATE_KIND_UNKNOWN = "plate_kind is one of: {choices}."
 
 MAX_WINDOW_DAYS = 366
+AGENCIES_NOT_REACHABLE = (
+    "You cannot search these agencies' data (no MOU shares it with your agency in the search scope, or no such "
+    "agency): {ids}. Leave `agencies` out to search every agency you may reach."
+)
 COUNT_CAP = 10_000
 PATTERN_PLATES_MAX = 5_000
 
@@ -91,9 +95,16 @@ class SearchCriteria:
 def searched_agencies(*, user, criteria: SearchCriteria, access=None) -> list[int]:
     """The owner agencies a search of `user` reaches: those visible to them in the search scope (their own and
     those sharing with them now), narrowed to `criteria.agencies` if given. The query filters on exactly these and
-    the access log records exactly these. `access`: the request's agencies.access.UserAccess, if at hand."""
+    the access log records exactly these. `access`: the request's agencies.access.UserAccess, if at hand. Naming an
+    agency the caller cannot reach is refused, not silently dropped: a search of nothing that answers "no results"
+    reads as "the vehicle was not seen there"."""
     visible = (access or access_of(user)).agencies(Scope.SEARCH)
-    return sorted(set(visible) & set(criteria.agencies)) if criteria.agencies else sorted(visible)
+    if not criteria.agencies:
+        return sorted(visible)
+    unreachable = sorted(set(criteria.agencies) - set(visible))
+    if unreachable:
+        raise ValidationError({"agencies": [AGENCIES_NOT_REACHABLE.format(ids=", ".join(map(str, unreachable)))]})
+    return sorted(set(criteria.agencies))
 
 
 def search_queryset(*, user, criteria: SearchCriteria, agency_ids: list[int] | None = None):

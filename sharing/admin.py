@@ -241,6 +241,8 @@ class MOUAdmin(RestrictedAdmin):
     def signed_document(self, obj):
         if not obj or not obj.document:
             return "None attached yet."
+        if obj.pk is None:  # a refused new MOU shown again: nothing is stored, so there is nothing to open
+            return "Not stored: the MOU was not saved. Attach the signed PDF again when you save it."
         url = reverse("admin:sharing_mou_document", args=[obj.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">Open the signed MOU (PDF)</a>', url)
 

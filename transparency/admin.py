@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -16,11 +17,15 @@ from common.admin import RestrictedAdmin
 from . import services
 from .choices import STANDARD_PROHIBITED_USES
 from .models import POLICY_ELEMENTS, PublishedReport, UsagePolicy
+from .presentation import figures_rows
+from .selectors import transparency_figures
 
 POLICY_PUBLISHED = "Published %(policy)s. It is now the agency's current policy on the public portal."
 POLICY_NEW_VERSION = "Started %(policy)s from version %(version)s. Edit it, then publish it."
 SELECT_ONE_POLICY = "Select exactly one policy version to start a new version from."
 REPORT_PUBLISHED = "Published the report. Its figures are frozen; its public address is %(url)s"
+REPORT_FINAL = "Once published, a report cannot be changed or deleted: a correction is a new report that supersedes it."
+CONFIRM_PUBLISH = "_confirm_publish"  # the preview's "Publish" button; without it a valid form shows the preview
 
 
 class UsagePolicyForm(forms.ModelForm):
@@ -178,6 +183,7 @@ class PublishedReportAdmin(RestrictedAdmin):
     list_select_related = ["agency", "superseded_by"]
     date_hierarchy = "period_start"
     readonly_fields = ["published_at", "policy", "summary", "public_link"]
+    add_form_template = "admin/transparency/publishedreport/add_form.html"
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -219,6 +225,34 @@ class PublishedReportAdmin(RestrictedAdmin):
             ("Active cameras", f["cameras"]["active"]),
         ]
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", ((k, f"{v:,}") for k, v in rows)))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Publishing is final, so a valid form first shows the figures the report would freeze (computed by the
+        same selector, as of now) and says so; its "Publish" button posts the same form again to publish."""
+        extra_context = {**(extra_context or {}), "report_final": REPORT_FINAL}
+        if request.method == "POST" and CONFIRM_PUBLISH not in request.POST:
+            form = self.get_form(request, None)(request.POST, request.FILES)
+            if form.is_valid():
+                return self._preview(request, form)
+        return super().add_view(request, form_url, extra_context)
+
+    def _preview(self, request, form):
+        data = form.cleaned_data
+        figures = transparency_figures(
+            data["agency"], period_start=data["period_start"], period_end=data["period_end"], now=timezone.now()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Check the report for {data['agency']} before publishing",
+            "rows": [(section, item, value) for section, item, value in figures_rows(figures) if section != "agency"],
+            "period": (data["period_start"], data["period_end"]),
+            "agency": data["agency"],
+            "posted": [(name, value) for name, value in request.POST.items() if name != "csrfmiddlewaretoken"],
+            "report_final": REPORT_FINAL,
+            "confirm_name": CONFIRM_PUBLISH,
+        }
+        return TemplateResponse(request, "admin/transparency/publishedreport/preview.html", context)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -14,19 +14,23 @@ import math
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 720, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
+# A narrow drawing, scaled to the page's width: on a 390 px phone the chart is drawn about 358 px wide, so 14-unit
+# labels show at about 12.5 px (a 720-unit drawing showed them at 6 px); portal.css caps the width on a desktop.
+WIDTH, HEIGHT = 400, 200
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 12, 34
+FONT = 14
+PHONE_CHART_PX = 358  # the chart's width on a 390 px phone (the page's side margins taken off)
 
 
 def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 2.5, 5 x 10^n at or above `value` (at least 1), for the axis maximum."""
-    if value <= 1:
-        return 1
+    """The axis maximum: the smallest of 2, 4, 10 (below 10) or 1, 2, 5 x 10^n at or above `value`. Always even, so
+    that the middle gridline is a whole number too (an axis of 25 had a line at "12.5 searches")."""
+    if value <= 2:
+        return 2
     power = 10 ** math.floor(math.log10(value))
-    # 2.5 only from 10 up, so that small counts keep whole-number gridlines (0, 1, 2 rather than 0, 1.25, 2.5).
-    for step in (1, 2, 2.5, 5, 10) if power >= 10 else (1, 2, 4, 10):
+    for step in (1, 2, 5, 10) if power >= 10 else (2, 4, 10):
         if value <= step * power:
-            return int(math.ceil(step * power))
+            return int(step * power)
     return int(10 * power)
 
 
@@ -60,18 +64,18 @@ def daily_bar_chart(
         )
         if shade_label and shaded * slot > 120:
             parts.append(
-                f'<text class="chart-note" x="{LEFT + 6}" y="{TOP + 14}" font-size="12" fill="#454b53">'
+                f'<text class="chart-note" x="{LEFT + 6}" y="{TOP + 14}" font-size="{FONT}" fill="#454b53">'
                 f"{escape(shade_label)}</text>"
             )
     for fraction in (0, 0.5, 1):
         y = TOP + plot_h * (1 - fraction)
         label = top * fraction
-        label_text = f"{label:,.0f}" if label == int(label) else f"{label:,.1f}"
+        label_text = f"{int(label):,}"  # whole: the maximum is even (_nice_ceiling)
         parts.append(
             f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c9ced6"/>'
         )
         parts.append(
-            f'<text class="chart-axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text class="chart-axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT}" '
             f'fill="#454b53">{label_text}</text>'
         )
     for index, (row, value) in enumerate(zip(days, values, strict=True)):
@@ -89,8 +93,8 @@ def daily_bar_chart(
         day = dt.date.fromisoformat(days[index]["date"])
         anchor = "start" if index == 0 else "end" if index == len(days) - 1 else "middle"
         parts.append(
-            f'<text class="chart-axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" font-size="12" '
-            f'fill="#454b53">{day:%b} {day.day}</text>'
+            f'<text class="chart-axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" '
+            f'font-size="{FONT}" fill="#454b53">{day:%b} {day.day}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text above is escaped

@@ -82,14 +82,18 @@ def figures_rows(figures: dict) -> list[tuple[str, str, object]]:
         ("sharing history", change["at"][:10], _change_text(change))
         for change in figures["sharing"].get("history", [])  # reports published before it lack it
     ]
-    rows += [("per day", row["date"], f"reads {row['reads']}; searches {row['searches']}") for row in figures["daily"]]
-    rows += [
-        (
-            "access log checkpoint",
-            cp["at"],
-            f"entries {cp['row_count']}; last entry {cp['last_entry_id']}; head {cp['head_hash']}; "
-            f"key {cp['key_id']}; mac {cp['mac']}",
-        )
-        for cp in figures.get("access_log_checkpoints") or []
-    ]
+    # One figure per value cell, so that a spreadsheet can sum and chart them.
+    rows += [("reads per day", row["date"], row["reads"]) for row in figures["daily"]]
+    rows += [("searches per day", row["date"], row["searches"]) for row in figures["daily"]]
+    for cp in figures.get("access_log_checkpoints") or []:
+        rows += [
+            (f"access log checkpoint {cp['at']}", label, cp[key])
+            for key, label in (
+                ("row_count", "entries"),
+                ("last_entry_id", "last entry"),
+                ("head_hash", "head"),
+                ("key_id", "key"),
+                ("mac", "mac"),
+            )
+        ]
     return rows

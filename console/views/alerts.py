@@ -20,7 +20,7 @@ from common.api import client_address
 from hotlists.alert_access import alert_access_log
 from hotlists.choices import ALERT_TRANSITIONS, OPEN_ALERT_STATUSES, AlertStatus
 from hotlists.models import Alert
-from hotlists.selectors import FeedCursorError, alert_feed
+from hotlists.selectors import ALERT_LIST_ORDER, FeedCursorError, alert_feed, alert_vehicle_descriptions
 from hotlists.services import alert_transition
 from reads.access_log import access_log_write
 from reads.choices import AccessAction, Channel, Purpose
@@ -28,7 +28,7 @@ from reads.choices import AccessAction, Channel, Purpose
 from ..access import ROLE_NOT_ALLOWED, console_view, forbidden
 from ..forms import AlertFilterForm, AlertTransitionForm
 from ..images import stored_image_response
-from ..selectors import AlertRow, is_high_priority
+from ..selectors import alert_groups, is_high_priority
 
 LIST_LIMIT = 100
 ALERT_IMAGES_SESSION_KEY = "console_alert_images"
@@ -43,6 +43,12 @@ STEP_LABELS = {
 # What each step's form asks for. The service enforces the rule; these only decide which inputs the page shows.
 STEP_NEEDS_CHECKS = frozenset({AlertStatus.CONFIRMED})
 STEP_NEEDS_NOTE = frozenset({AlertStatus.MISREAD, AlertStatus.CLEARED})
+# The verification asked of the officer depends on what the hit has: an image to compare, or only the vehicle.
+VERIFY_WITH_IMAGE = "I compared the plate in the image with the hotlist plate, character by character"
+VERIFY_WITHOUT_IMAGE = (
+    "No image was recorded with this read: I saw the vehicle and compared its plate with the hotlist plate, "
+    "character by character"
+)
 
 
 def _filtered(request, form: AlertFilterForm):
@@ -55,20 +61,26 @@ def _filtered(request, form: AlertFilterForm):
     hotlist = form.cleaned_data.get("hotlist") if form.is_valid() else None
     if hotlist is not None:
         alerts = alerts.filter(hotlist=hotlist)
-    return alerts.order_by("-created_at", "-id")
+    return alerts.order_by(*ALERT_LIST_ORDER)
 
 
 @console_view("hotlists.view_alert")
 def alert_list(request):
+    """Live hits (a read just now) and historical hits (an old read matched when an entry was added) in separate
+    tables, each sorted by priority then by read time, repeats of one plate grouped into one row."""
     form = AlertFilterForm(request.GET or None, user=request.user)
-    alerts = list(_filtered(request, form)[:LIST_LIMIT])
+    filtered = _filtered(request, form)
+    live = list(filtered.filter(historical=False)[:LIST_LIMIT])
+    historical = list(filtered.filter(historical=True)[:LIST_LIMIT])
+    alerts = live + historical
     _, cursor = alert_feed(user=request.user, cursor=None, wait_s=0)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     hotlist = form.cleaned_data.get("hotlist") if form.is_valid() else None
     _log_shown(request, alerts, "console:alerts", {"status": status, "hotlist": hotlist.pk if hotlist else None})
     context = {
         "form": form,
-        "rows": [AlertRow(alert=alert, is_high=is_high_priority(alert)) for alert in alerts],
+        "live_groups": alert_groups(live),
+        "historical_groups": alert_groups(historical),
         "cursor": cursor,
         "max_ids": LIST_LIMIT,  # how many shown alerts the feed reports the status of
         # New alerts arrive as 'new': the live feed adds them when the filter shows new alerts.
@@ -105,6 +117,7 @@ def _feed_item(alert: Alert) -> dict:
         "status": alert.status,
         "status_label": alert.get_status_display(),
         "high": is_high_priority(alert),
+        "historical": alert.historical,
     }
 
 
@@ -157,11 +170,13 @@ def _steps(alert: Alert, bound: AlertTransitionForm | None) -> list[Step]:
     steps = []
     for status in sorted(ALERT_TRANSITIONS.get(alert.status, ())):
         form = bound if bound is not None and bound.data.get("to_status") == status else None
+        form = form or AlertTransitionForm(initial={"to_status": status}, auto_id=f"id_{status}_%s")
+        form.fields["plate_verified"].label = VERIFY_WITH_IMAGE if alert.image else VERIFY_WITHOUT_IMAGE
         steps.append(
             Step(
                 status=status,
                 label=STEP_LABELS.get(status, AlertStatus(status).label),
-                form=form or AlertTransitionForm(initial={"to_status": status}, auto_id=f"id_{status}_%s"),
+                form=form,
                 needs_checks=status in STEP_NEEDS_CHECKS,
                 needs_note=status in STEP_NEEDS_NOTE,
             )
@@ -213,6 +228,7 @@ def alert_detail(request, alert_id: int):
     context = {
         "alert": alert,
         "is_high": is_high_priority(alert),
+        "vehicle": alert_vehicle_descriptions([alert]).get(alert.pk, ""),
         "events": list(alert.events.select_related("actor").order_by("at", "id")),
         "steps": _steps(alert, bound) if may_transition else [],
         "error_step": bound.data.get("to_status") if bound is not None and bound.errors else None,

@@ -4,6 +4,8 @@ The writes are reads.services.hold_place / hold_release, the same as the API's."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -11,17 +13,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.access import membership_of
-from reads.models import EvidenceHold
+from common.api import client_address
+from reads.access_log import access_log_write
+from reads.choices import AccessAction, Channel
+from reads.models import EvidenceHold, Read
+from reads.search import SearchCriteria
 from reads.services import hold_place, hold_release
 
 from ..access import console_view
-from ..forms import HoldForm, HoldReleaseForm
-from ..state import Kind, search_state_get
+from ..forms import HoldForm, HoldReadsForm, HoldReleaseForm
+from ..state import Kind, SearchState, search_state_get, search_state_save
 from .search import SEARCH_EXPIRED
 
 HOLD_PLACED = "Hold placed for case {case}: {count} read(s) will be kept past retention until it is released."
 HOLD_RELEASED = "Hold for case {case} released."
 HOLD_PICK_READS = "Tick the reads to hold in the results table first."
+HOLD_READS_MAX = 500
+HOLD_HAS_NO_READS = "This hold has no reads."
 
 
 @require_POST
@@ -66,6 +74,8 @@ def hold_list(request):
         holds = holds.active()
     context = {
         "holds": list(holds[:200]),
+        "may_search": request.user.has_perm("reads.search_read"),
+        "reads_form": HoldReadsForm(),
         "show_all": show_all,
         "may_release": request.user.has_perm("reads.release_evidencehold"),
     }
@@ -95,3 +105,55 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+@require_POST
+@console_view("reads.search_read", "reads.view_evidencehold")
+def hold_reads(request, hold_id: int):
+    """The reads under a hold, shown as a result page. Logged as a search (one access-log row naming the hold)
+    under the purpose the user states here; the page's thumbnails and images are then logged as any result's."""
+    hold = get_object_or_404(EvidenceHold.objects.visible_to(request.user), pk=hold_id)
+    form = HoldReadsForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form[field].label}: {errors[0]}" if field in form.fields else errors[0])
+        return redirect("console:holds")
+    items = list(hold.items.order_by("-captured_at", "-read_id").values_list("read_id", "captured_at"))
+    items = items[:HOLD_READS_MAX]
+    if not items:
+        messages.error(request, HOLD_HAS_NO_READS)
+        return redirect("console:holds")
+    start = min(at for _, at in items) - timedelta(seconds=1)
+    end = max(at for _, at in items) + timedelta(seconds=1)
+    visible = dict(
+        Read.objects.visible_to(request.user)
+        .in_window(start, end)
+        .filter(pk__in=[read_id for read_id, _ in items])
+        .values_list("pk", "owner_agency_id")
+    )
+    read_ids = [read_id for read_id, _ in items if read_id in visible]
+    statement = form.statement
+    entry = access_log_write(
+        user=request.user,
+        agency=membership_of(request.user).agency,
+        action=AccessAction.SEARCH,
+        channel=Channel.WEB,
+        purpose=statement.purpose,
+        purpose_detail=statement.detail,
+        case_number=statement.case_number,
+        query={"evidence_hold": hold.pk, "start": start.isoformat(), "end": end.isoformat()},
+        result_count=len(read_ids),
+        oldest_result_at=start if read_ids else None,
+        agencies_searched=sorted(set(visible.values())),
+        client_address=client_address(request),
+    )
+    state = SearchState(
+        log_id=entry.pk,
+        kind=Kind.SEARCH,
+        statement=statement,
+        criteria=SearchCriteria(start=start, end=end),
+        read_ids=read_ids,
+        count=len(read_ids),
+    )
+    search_state_save(request, state)
+    return redirect("console:results", log_id=entry.pk)

@@ -11,7 +11,8 @@ from ..selectors import home_summary
 
 @console_view()
 def home(request):
-    """After sign-in: the agency's open alerts, the user's recent searches, and camera health."""
+    """After sign-in, the work of the user's role: open alerts, recent searches, camera health (investigators and
+    officers); MOUs to act on and imports (records clerks); open audits, recent access and refusals (auditors)."""
     summary = home_summary(user=request.user)
     # The open alerts shown are an access of ALPR data (hotlists.alert_access), like the alerts page.
     alert_access_log(

@@ -19,6 +19,7 @@ from agencies.access import membership_of
 from common.api import client_address
 from reads.access_log import access_log_write
 from reads.choices import AccessAction, Channel
+from reads.log_display import criteria_in_words
 from reads.models import Read
 from reads.purpose import PurposeStatement
 from reads.search import COUNT_CAP, SearchCriteria, read_search
@@ -142,7 +143,8 @@ def _visible_read_in_state(request, state: SearchState, read_id: int) -> Read:
 @console_view("reads.search_read")
 def search(request):
     """The search form: purpose and case number first, then every search mode of the API."""
-    initial = {name: request.GET[name] for name in ("plate", "plate_state") if name in request.GET}
+    initial = _refine_initial(request)
+    initial.update({name: request.GET[name] for name in ("plate", "plate_state") if name in request.GET})
     form = SearchForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("group_by_vehicle"):
@@ -153,6 +155,41 @@ def search(request):
         return redirect("console:results", log_id=state.log_id)
     context = {"form": form, "map_cameras": camera_points(form.fields["cameras"].queryset)}
     return render(request, "console/search.html", context, status=400 if form.errors else 200)
+
+
+def _refine_initial(request) -> dict:
+    """`?refine=<log id>`: the form filled in with every criterion and the purpose of a search still open in this
+    session, so that refining a search is changing one field, not typing all of them again."""
+    raw = request.GET.get("refine", "")
+    state = search_state_get(request, int(raw), Kind.SEARCH) if raw.isdigit() and len(raw) < 19 else None
+    if state is None:
+        return {}
+    criteria, statement = state.criteria, state.statement
+    initial = {
+        "purpose": statement.purpose,
+        "case_number": statement.case_number,
+        "purpose_detail": statement.detail,
+        "start": criteria.start,
+        "end": criteria.end,
+        "cameras": criteria.cameras,
+        "agencies": criteria.agencies,
+    }
+    for name in ("plate", "fuzzy", "plate_state", "plate_kind", "vehicle_make", "vehicle_model", "vehicle_type"):
+        initial[name] = getattr(criteria, name)
+    initial["vehicle_color"] = criteria.vehicle_color
+    if criteria.near is not None:
+        near = criteria.near
+        initial.update(latitude=near.latitude, longitude=near.longitude, radius_m=near.radius_m)
+    return initial
+
+
+def wildcard_hint(state: SearchState) -> str:
+    """When a pattern with `?` (exactly one character) found nothing: the same pattern with `*` (any run of
+    characters), offered as a one-click refinement. Not tried first: that would be an unlogged search."""
+    plate = state.criteria.plate
+    if state.count or "?" not in plate:
+        return ""
+    return plate.replace("?", "*")
 
 
 @dataclass
@@ -200,6 +237,8 @@ def results(request, log_id: int):
         "may_hold": may_hold and any(row.can_hold for row in rows),
         "hold_form": HoldForm(read_ids=state.read_ids, initial={"case_number": state.statement.case_number}),
         "map_points": read_points(reads),
+        "criteria_words": criteria_in_words(state.criteria.as_log()),
+        "star_pattern": wildcard_hint(state),
     }
     return render(request, "console/results.html", context)
 

@@ -5,13 +5,15 @@ Logged like a search (read_search, action `timeline`, channel web), under a purp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from agencies.access import membership_of
 from reads.models import Read
+from reads.search import MAX_WINDOW_DAYS
 
 from ..access import console_view
 from ..forms import TimelineForm
@@ -21,6 +23,7 @@ from ..state import Kind, search_state_get
 from .search import run_logged_search, state_or_redirect
 
 TIMELINE_MAX = 500
+WIDEN_BY = timedelta(days=7)  # each "widen" adds a week on both sides (up to now, within the longest window)
 
 
 @console_view("reads.search_read")
@@ -82,8 +85,18 @@ def timeline_result(request, log_id: int):
         "map_caption": _map_caption(len(reads) - len(points)),
         "truncated": state.count > len(state.read_ids),
         "may_view_images": request.user.has_perm("reads.view_read_image"),
+        "widen": widened_window(state.criteria.start, state.criteria.end),
     }
     return render(request, "console/timeline.html", context)
+
+
+def widened_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The timeline's window a week wider on each side, never past now (plus a minute) nor past the longest window
+    a search may span; the timeline page offers it as one button under the same purpose statement."""
+    latest = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    new_end = max(end, min(end + WIDEN_BY, latest))
+    new_start = max(start - WIDEN_BY, new_end - timedelta(days=MAX_WINDOW_DAYS))
+    return timezone.localtime(new_start), timezone.localtime(new_end)
 
 
 def _map_caption(unplaced: int) -> str:

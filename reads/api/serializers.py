@@ -5,7 +5,7 @@ from common.fields import FloatField
 
 from ..choices import STATED_PURPOSES, CameraKind, CameraPeer, CameraPlacement, DateOrder, OnBehalfOf
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
-from ..purpose import ATTESTATION_TEXT, PurposeStatement, purpose_validate
+from ..purpose import ATTESTATION_TEXT, PURPOSE_UNKNOWN, PurposeStatement, purpose_validate
 from ..search import Near, SearchCriteria
 
 SEARCH_PAGE_MAX = 10_000
@@ -15,7 +15,12 @@ CAMERA_LATLON_PAIR = "Give both latitude and longitude, or neither."
 class PurposeSerializer(serializers.Serializer):
     """Purpose and case number: asked of every search, image view and export. Checked by reads.purpose."""
 
-    purpose = serializers.ChoiceField(choices=STATED_PURPOSES, required=False, allow_blank=True)
+    purpose = serializers.ChoiceField(
+        choices=STATED_PURPOSES,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": PURPOSE_UNKNOWN},  # names the valid ones
+    )
     purpose_detail = serializers.CharField(required=False, allow_blank=True, max_length=500)
     case_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
     on_behalf_of = serializers.ChoiceField(

@@ -122,6 +122,7 @@ PAGES = {
     "console:holds": NOT_ALPR("holds: case, reason and read ids"),
     "console:hold-place": NOT_ALPR("holds: case, reason and read ids"),
     "console:hold-release": NOT_ALPR("holds: case, reason and read ids"),
+    "console:hold-reads": SEARCH,  # logged as a search naming the hold, under a stated purpose
     "login": NOT_ALPR("sign-in"),
     "logout": NOT_ALPR("sign-in"),
     "otp-verify": NOT_ALPR("sign-in"),

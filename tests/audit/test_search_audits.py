@@ -247,14 +247,18 @@ def test_auditor_opens_reviews_and_closes_an_audit_in_admin(verified_client, aud
     refused = client.post(url, form(["non_compliant", ""], ["", ""]))
     assert refused.status_code == 200 and NOTE_REQUIRED in refused.content.decode()
     # Closing with a sample left unreviewed is refused with a message.
-    half = client.post(url, form(["compliant", ""], ["", ""], _close_audit="1"), follow=True)
+    half = client.post(url, form(["compliant", ""], ["", ""], _close_audit="1", _confirm_close="1"), follow=True)
     assert SAMPLES_NOT_REVIEWED.format(count=1) in half.content.decode()
     audit.refresh_from_db()
     assert not audit.is_closed
     assert audit.samples.get(position=1).finding == SearchAuditFinding.COMPLIANT
     done = client.post(
-        url, form(["compliant", "non_compliant"], ["", "No case on file"], findings="One lapse.", _close_audit="1")
-    )
+        url,
+        form(
+            ["compliant", "non_compliant"], ["", "No case on file"], findings="One lapse.", _close_audit="1",
+            _confirm_close="1",
+        ),
+    )  # fmt: skip
     assert done.status_code == 302, done.content.decode()[:3000]
     audit.refresh_from_db()
     assert audit.is_closed and audit.closed_by == auditor and audit.findings == "One lapse."

@@ -125,8 +125,11 @@ def test_admin_upload_queues_the_import_and_its_page_shows_the_progress(
     client = verified_client(clerk)
     url = reverse("admin:hotlists_hotlist_import", args=[hotlist.pk])
     upload = SimpleUploadedFile("svs.tbl", _clew(["AAA111", "BBB222"]))
+    preview = client.post(url, {"file": upload, "format": "clew", "replace": "on"})
+    assert preview.status_code == 200 and not HotlistImport.objects.exists()
+    token = preview.content.decode().split('name="token" value="', 1)[1].split('"', 1)[0]
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = client.post(url, {"file": upload, "format": "clew", "replace": "on"})
+        response = client.post(url, {"token": token})
     record = HotlistImport.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:hotlists_hotlistimport_change", args=[record.pk])

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -8,8 +9,14 @@ from agencies.access import TRAINING_REQUIRED
 from agencies.choices import Role
 from common.prohibited import IMMIGRATION_ENFORCEMENT_REFUSED
 from reads.models import AccessLogEntry
-from reads.purpose import CASE_NUMBER_REQUIRED, DETAIL_REQUIRED, PURPOSE_REQUIRED
-from reads.search import NEEDS_A_CRITERION, RADIUS_TOO_LARGE, WINDOW_REQUIRED
+from reads.purpose import (
+    CASE_NUMBER_REQUIRED,
+    DETAIL_REQUIRED,
+    PURPOSE_REQUIRED,
+    PURPOSE_UNKNOWN,
+    purpose_validate,
+)
+from reads.search import AGENCIES_NOT_REACHABLE, NEEDS_A_CRITERION, RADIUS_TOO_LARGE, WINDOW_REQUIRED
 
 pytestmark = pytest.mark.django_db
 SEARCH = reverse("read-search")
@@ -101,10 +108,28 @@ def test_results_are_newest_first_and_paginated(client_for, investigator, camera
 def test_other_agencies_reads_are_invisible(client_for, investigator, scene, search_body, other_agency):
     response = client_for(investigator).post(SEARCH, search_body(plate="7ABC123"), format="json")
     assert {read["agency_id"] for read in response.json()["results"]} == {investigator.membership.agency_id}
+    # Naming an agency the caller cannot reach is a 400 naming it, not "no results" (issue #20), and not logged.
+    logged = AccessLogEntry.objects.count()
+    own = investigator.membership.agency_id
     response = client_for(investigator).post(
-        SEARCH, search_body(plate="7ABC123", agencies=[other_agency.pk]), format="json"
+        SEARCH, search_body(plate="7ABC123", agencies=[own, other_agency.pk, 999999]), format="json"
     )
-    assert response.json()["results"] == []
+    assert response.status_code == 400
+    assert response.json()["agencies"] == [AGENCIES_NOT_REACHABLE.format(ids=f"{other_agency.pk}, 999999")]
+    assert AccessLogEntry.objects.count() == logged
+    response = client_for(investigator).post(SEARCH, search_body(plate="7ABC123", agencies=[own]), format="json")
+    assert response.status_code == 200 and response.json()["results"]
+
+
+def test_an_unknown_purpose_lists_the_valid_ones(client_for, investigator, scene, search_body):
+    response = client_for(investigator).post(SEARCH, search_body(plate="7ABC123", purpose="curiosity"), format="json")
+    assert response.status_code == 400
+    message = response.json()["purpose"][0]
+    assert "curiosity" in message and "criminal_investigation" in message and "stolen_vehicle" in message
+    assert "hotlist_alert" not in message  # recorded by the system, never stated
+    with pytest.raises(ValidationError) as refused:
+        purpose_validate(purpose="curiosity", case_number="PV-1")
+    assert refused.value.message_dict["purpose"] == [PURPOSE_UNKNOWN.format(input="curiosity")]
 
 
 @pytest.mark.parametrize(

@@ -234,3 +234,15 @@ def test_refusals_are_listed_read_only(clerk_client, agency, federal_agency):
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 1
     assert not response.context["has_add_permission"]
+
+
+@pytest.mark.parametrize("partner_fixture", ["federal_agency"])
+def test_a_refused_mou_with_its_pdf_links_to_no_missing_document(request, clerk_client, partner_fixture):
+    """The refused form is shown again: its signed-document field must not link to an MOU that was never saved
+    (it linked to /admin/sharing/mou/None/document/, a 500)."""
+    partner = request.getfixturevalue(partner_fixture)
+    response = clerk_client.post(reverse("admin:sharing_mou_add"), _form(partner, document=signed_pdf()))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/None/" not in page and rules.partner_refusal(partner) in page
+    assert not MOU.objects.exists()

@@ -183,7 +183,9 @@ def test_partner_searches_the_owners_reads_only_while_the_mou_is_in_effect(
         return sorted({row["agency_id"] for row in response.json()["results"]})
 
     assert agencies_found() == [other_agency.pk]
-    assert agencies_found(agencies=[agency.pk]) == []
+    # Naming the owner before an MOU shares with us is refused, naming it (not "no results"): issue #20.
+    refused = client.post(search, search_body(plate="7ABC123", agencies=[agency.pk]))
+    assert refused.status_code == 400 and str(agency.pk) in refused.json()["agencies"][0]
     mou = active_mou(agency, other_agency, scopes=[Scope.SEARCH])
     assert agencies_found() == sorted([agency.pk, other_agency.pk])
     assert agencies_found(agencies=[agency.pk]) == [agency.pk]

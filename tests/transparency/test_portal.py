@@ -173,7 +173,18 @@ def test_demo_seed_is_complete_and_idempotent(db):
 def test_chart_axis_uses_whole_numbers_for_small_counts():
     from transparency.charts import _nice_ceiling
 
-    assert [_nice_ceiling(n) for n in (0, 1, 3, 7, 12, 23, 180, 4100)] == [1, 1, 4, 10, 20, 25, 200, 5000]
+    assert [_nice_ceiling(n) for n in (0, 1, 3, 7, 12, 23, 180, 4100)] == [2, 2, 4, 10, 20, 50, 200, 5000]
+    # Every gridline (0, half, top) is a whole number: no "12.5 searches".
+    assert all(_nice_ceiling(n) >= n and _nice_ceiling(n) % 2 == 0 for n in range(0, 20_000))
+
+
+def test_chart_labels_are_at_least_12_px_on_a_phone():
+    """The drawing is scaled to the page: its labels' size in px is FONT x the drawn width / WIDTH."""
+    from transparency.charts import FONT, PHONE_CHART_PX, WIDTH, daily_bar_chart
+
+    assert FONT * PHONE_CHART_PX / WIDTH >= 12
+    svg = daily_bar_chart([{"date": "2026-11-01", "reads": 23}], key="reads", title="Reads", chart_id="c")
+    assert f'viewBox="0 0 {WIDTH} ' in svg and 'font-size="12"' not in svg and ">12.5<" not in svg
 
 
 def test_latest_closed_audit_is_published_as_counts_only(client, scene, make_user):

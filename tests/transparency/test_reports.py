@@ -74,6 +74,7 @@ def _form(agency, **overrides):
         "period_end": "",
         "supersedes": "",
         "note": "",
+        "_confirm_publish": "1",  # past the preview (tests/transparency/test_report_preview.py)
         **overrides,
     }
 

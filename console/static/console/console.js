@@ -101,8 +101,15 @@
   }
 
   // Text only (textContent), never HTML: plates and list names come from outside systems.
+  // A historical hit goes to its own table; in each, high-priority hits stay above the others (the page's order:
+  // priority, then the newest read first).
   function addRow(alert) {
-    var empty = tbody.querySelector("tr.empty");
+    var historical = document.getElementById("historical-table");
+    var body = alert.historical ? (historical ? historical.tBodies[0] : null) : tbody;
+    if (!body) {
+      return;
+    }
+    var empty = body.querySelector("tr.empty");
     if (empty) {
       empty.remove();
     }
@@ -119,7 +126,8 @@
     cell(row, alert.camera || "—");
     cell(row, alert.high ? element("span", alert.priority, "badge high") : alert.priority);
     cell(row, element("span", alert.status_label, "badge status-" + alert.status));
-    tbody.insertBefore(row, tbody.firstChild);
+    var before = alert.high ? body.firstChild : body.querySelector("tr:not(.high)");
+    body.insertBefore(row, before);
   }
 
   function announce(hits) {
