@@ -482,7 +482,7 @@ class SharingRefusalAdmin(RestrictedAdmin):
 
 
 @admin.register(SharingEvent)
-class SharingEventAdmin(admin.ModelAdmin):
+class SharingEventAdmin(RestrictedAdmin):
     """Read-only: every change to sharing (activated, renewed, scope changed, revoked, expired, withdrawn), for
     both parties' auditors and records staff. The owner's history is public too, on its transparency portal."""
 

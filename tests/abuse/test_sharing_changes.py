@@ -63,8 +63,11 @@ def test_a_search_reaches_exactly_its_own_agency_and_the_mous_in_effect_with_sea
     assert response.status_code == 200, response.json()
     assert set(AccessLogEntry.objects.get(pk=response.json()["access_log_id"]).agencies_searched) == expected
     named = [alerts_only.pk, drafted.pk, past.pk, revoked.pk, future.pk, elsewhere.pk]
+    before = AccessLogEntry.objects.count()
     response = client.post(SEARCH, search_body(plate="7ABC123", agencies=named), format="json")
-    assert AccessLogEntry.objects.get(pk=response.json()["access_log_id"]).agencies_searched == []
+    # refused, naming them (not a search of nothing that reads as "not seen there"), and nothing searched or logged
+    assert response.status_code == 400 and "agencies" in response.json()
+    assert AccessLogEntry.objects.count() == before
 
 
 def test_every_sharing_change_is_recorded(agency, other_agency, make_user):

@@ -183,8 +183,10 @@ PAGE_ROWS = [
     ),
     PageRow(
         "alert", "hotlists.alert", EVERYONE_REFUSED, obj("alert", "owner/owner"),
-        change=page(403, superuser="change", owner_admin="view"),
-        delete=page(403, superuser="delete"),
+        # a superuser sees only their own agency's alerts (none here): operators reach ALPR data through the
+        # logged operator look-up only (common.admin.RestrictedAdmin.holds_alpr_data)
+        change=page(403, superuser="gone", owner_admin="view"),
+        delete=page(403, superuser="gone"),
     ),
     PageRow(
         "notification subscription", "hotlists.notificationsubscription", SUPERUSER_ONLY,
@@ -229,8 +231,9 @@ PAGE_ROWS = [
     ),
     PageRow(
         "recognition job", "recognition.recognitionjob", EVERYONE_REFUSED, obj("job", "owner"),
-        change=page(403, superuser="view", owner_admin="view"),
-        delete=page(403, superuser="delete"),
+        # as alerts: a superuser sees only their own agency's jobs (none here)
+        change=page(403, superuser="gone", owner_admin="view"),
+        delete=page(403, superuser="gone"),
     ),
 ]  # fmt: skip
 
@@ -487,7 +490,8 @@ FORGED_ADDS = [
     ForgedAdd("reads.camera", "owner_clerk", "agency", lambda w: {
         "agency": w.agencies["partner"].pk, "name": "Forged camera", "kind": "fixed",
         "location": "SRID=4326;POINT (-116.5 33.8)", "heading": "90", "expected_interval_s": "300",
-        "agent_uid": "", "agent_camera_id": "", "moves-TOTAL_FORMS": "0", "moves-INITIAL_FORMS": "0",
+        "agent_uid": "", "agent_camera_id": "", "peer": "native", "external_id": "", "time_zone": "",
+        "date_order": "", "moves-TOTAL_FORMS": "0", "moves-INITIAL_FORMS": "0",
     }, _count("reads.camera", name="Forged camera")),
     ForgedAdd("hotlists.hotlist", "owner_clerk", "agency", lambda w: {
         "agency": w.agencies["partner"].pk, "name": "Forged list", "source": "custom", "category": "stolen_vehicle",
@@ -510,7 +514,7 @@ FORGED_ADDS = [
     ForgedAdd("transparency.publishedreport", "owner_clerk", "agency", lambda w: {
         "agency": w.agencies["partner"].pk, "period_kind": "year",
         "period_start": timezone.localdate().replace(year=timezone.localdate().year - 1, month=1, day=1).isoformat(),
-        "period_end": "", "note": "Forged.",
+        "period_end": "", "note": "Forged.", "_confirm_publish": "1",
     }, _count("transparency.publishedreport", note="Forged.")),
     ForgedAdd("reads.searchaudit", "owner_auditor", "agency", lambda w: {
         "agency": w.agencies["partner"].pk, "period_start": _today(-3), "period_end": _today(-2), "sample_size": "1",
