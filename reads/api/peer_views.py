@@ -13,13 +13,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.access import membership_of
 from agencies.authentication import TOKEN_INVALID, HashedTokenAuthentication, HashedTokenScheme
 from common.api import IngestPermission
+from common.parsers import JSONParser, MultiPartParser  # text, nesting and size checked like every API body
 from common.throttles import FailOpenScopedRateThrottle
 
 from ..choices import CameraPeer
