@@ -75,7 +75,7 @@ def hold_list(request):
     context = {
         "holds": list(holds[:200]),
         "may_search": request.user.has_perm("reads.search_read"),
-        "reads_form": HoldReadsForm(),
+        "reads_form": HoldReadsForm(user=request.user),
         "show_all": show_all,
         "may_release": request.user.has_perm("reads.release_evidencehold"),
     }
@@ -113,7 +113,7 @@ def hold_reads(request, hold_id: int):
     """The reads under a hold, shown as a result page. Logged as a search (one access-log row naming the hold)
     under the purpose the user states here; the page's thumbnails and images are then logged as any result's."""
     hold = get_object_or_404(EvidenceHold.objects.visible_to(request.user), pk=hold_id)
-    form = HoldReadsForm(request.POST)
+    form = HoldReadsForm(request.POST, user=request.user)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form[field].label}: {errors[0]}" if field in form.fields else errors[0])
@@ -146,6 +146,9 @@ def hold_reads(request, hold_id: int):
         oldest_result_at=start if read_ids else None,
         agencies_searched=sorted(set(visible.values())),
         client_address=client_address(request),
+        on_behalf_of_id=statement.on_behalf_of_id,
+        on_behalf_of_ori=statement.on_behalf_of_ori,
+        attested=statement.attested,
     )
     state = SearchState(
         log_id=entry.pk,
