@@ -49,8 +49,15 @@ def _month_start(day: dt.date, months_back: int) -> dt.date:
 
 
 def _report_form(agency, start: dt.date) -> dict:
-    return {"agency": agency.pk, "period_kind": "month", "period_start": start.isoformat(), "period_end": "",
-            "supersedes": "", "note": ""}  # fmt: skip
+    return {
+        "agency": agency.pk,
+        "period_kind": "month",
+        "period_start": start.isoformat(),
+        "period_end": "",
+        "supersedes": "",
+        "note": "",
+        "_confirm_publish": "1",
+    }  # fmt: skip (the preview's Publish button)
 
 
 def test_a_month_is_published_only_after_its_last_day(clock, agency, make_user, verified_client):
