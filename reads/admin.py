@@ -2,6 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.gis import admin as gis_admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -17,7 +18,7 @@ from common.client import client_address
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
 from .access_log import access_log_write
 from .choices import AccessAction, CameraPlacement, Channel, Purpose
-from .log_display import agency_names, criteria_in_words, local_time, person
+from .log_display import agency_names, criteria_in_words, local_time, names_of, person
 from .models import (
     AccessLogEntry,
     Camera,
@@ -177,6 +178,16 @@ ACCESS_LOG_CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+class AccessLogChangeList(ChangeList):
+    """The log's page: the agencies and cameras its criteria name are looked up once for the page, not per row."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        names = names_of(self.result_list)
+        for entry in self.result_list:
+            entry.log_names = names
+
+
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: the table refuses changes anyway (trigger), and the admin offers none. An agency's auditors see
@@ -220,9 +231,12 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     def who(self, entry):
         return person(entry)
 
+    def get_changelist(self, request, **kwargs):
+        return AccessLogChangeList
+
     @admin.display(description="Searched for")
     def searched_for(self, entry):
-        return criteria_in_words(entry.query)
+        return criteria_in_words(entry.query, names=getattr(entry, "log_names", None))
 
     def export_view(self, request):
         """The rows the list shows (its filters, search and date), as CSV; logged as an export of ALPR data."""
@@ -233,6 +247,7 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         entries = list(changelist.get_queryset(request).select_related("user", "agency"))
+        names = names_of(entries)
         filters = dict(request.GET.items())
         access_log_write(
             user=request.user,
@@ -257,7 +272,8 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
                 [
                     entry.pk, local_time(entry.at), person(entry), entry.agency.name, entry.get_action_display(),
                     entry.get_channel_display(), entry.get_purpose_display(), entry.purpose_detail, entry.case_number,
-                    criteria_in_words(entry.query), agency_names(entry.agencies_searched), entry.result_count,
+                    criteria_in_words(entry.query, names=names), agency_names(entry.agencies_searched, names=names),
+                    entry.result_count,
                     entry.client_address or "",
                 ]
             )  # fmt: skip

@@ -60,7 +60,7 @@ def criteria_in_words(query: dict, *, names: dict | None = None) -> str:
     for key, label in (("cameras", "cameras"), ("agencies", "agencies")):
         ids = query.get(key) or []
         if ids:
-            known = names.get(key) or _names(key, ids)
+            known = names[key] if key in names else _names(key, ids)
             parts.append(f"{label} " + ", ".join(known.get(i, f"#{i}") for i in ids))
     if query.get("alert_id"):
         parts.append(f"image of alert {query['alert_id']}")
@@ -72,9 +72,21 @@ def criteria_in_words(query: dict, *, names: dict | None = None) -> str:
     return "; ".join(parts) or "(no criteria recorded)"
 
 
-def agency_names(ids) -> str:
-    found = _names("agencies", ids)
+def agency_names(ids, *, names: dict | None = None) -> str:
+    found = names["agencies"] if names and "agencies" in names else _names("agencies", ids)
     return ", ".join(found.get(i, f"#{i}") for i in ids)
+
+
+def names_of(entries) -> dict:
+    """{"agencies": {id: name}, "cameras": {id: name}} for every agency and camera the entries' criteria and searched
+    agencies name: two queries for a whole page or export, instead of two per row."""
+    ids: dict[str, set] = {"agencies": set(), "cameras": set()}
+    for entry in entries:
+        query = entry.query if isinstance(entry.query, dict) else {}
+        for key in ids:
+            ids[key].update(i for i in query.get(key) or [] if isinstance(i, int))
+        ids["agencies"].update(i for i in entry.agencies_searched or [] if isinstance(i, int))
+    return {key: _names(key, sorted(values)) if values else {} for key, values in ids.items()}
 
 
 def _names(key: str, ids) -> dict:

@@ -281,9 +281,6 @@ class ReadViewSet(AlprViewSet):
         return FileResponse(default_storage.open(path, "rb"), content_type="image/jpeg")
 
 
-CAMERA_NOT_OURS = "Only the camera's own agency may change its placement."
-
-
 class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSet):
     """Cameras of agencies whose reads the caller may search, with health (online when heard from recently). A
     records clerk creates and changes the cameras of their own agency here too (peer, external_id, time zone)."""
@@ -334,7 +331,7 @@ class CameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AlprViewSe
         temporary (an end date and the crime trend it answers), else 400."""
         camera = self.get_object()
         if camera.agency_id != membership_of(request.user).agency_id:
-            raise PermissionDenied(CAMERA_NOT_OURS)
+            raise PermissionDenied(CAMERA_NOT_YOURS)
         body = CameraPlacementSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
