@@ -19,6 +19,7 @@ from .choices import STANDARD_PROHIBITED_USES
 from .models import POLICY_ELEMENTS, PublishedReport, UsagePolicy
 from .presentation import figures_rows
 from .selectors import transparency_figures
+from .version_admin import VersionedDocumentAdmin
 
 POLICY_PUBLISHED = "Published %(policy)s. It is now the agency's current policy on the public portal."
 POLICY_NEW_VERSION = "Started %(policy)s from version %(version)s. Edit it, then publish it."
@@ -38,7 +39,8 @@ class UsagePolicyForm(forms.ModelForm):
 
 
 @admin.register(UsagePolicy)
-class UsagePolicyAdmin(RestrictedAdmin):
+class UsagePolicyAdmin(VersionedDocumentAdmin):
+    public_url_name = "transparency:policy"
     form = UsagePolicyForm
     list_display = ["agency", "version", "state", "effective_on", "published_at", "complete"]
     list_filter = [("agency", admin.RelatedOnlyFieldListFilter)]
@@ -66,44 +68,11 @@ class UsagePolicyAdmin(RestrictedAdmin):
         ),
     ]
 
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return False  # frozen: start a new version instead
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="state")
-    def state(self, obj):
-        return "Published" if obj.is_published else "Draft"
-
-    @admin.display(description="complete", boolean=True)
-    def complete(self, obj):
-        return not obj.missing_elements
-
-    @admin.display(description="missing before it can be published")
-    def missing(self, obj):
-        if obj is None or obj.pk is None:
-            return "Every element below."
-        if not obj.missing_elements:
-            return "Nothing: every element is there."
-        return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((label,) for label in obj.missing_elements))
-        )
-
     @admin.display(description="standard prohibited uses (part of every policy)")
     def standard_prohibited_uses(self, obj):
         return format_html(
             "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((use,) for use in STANDARD_PROHIBITED_USES))
         )
-
-    @admin.display(description="public page")
-    def public_page(self, obj):
-        if obj is None or not obj.is_published:
-            return "Not public until published."
-        url = reverse("transparency:policy", args=[obj.agency.slug, obj.version])
-        return format_html('<a href="{}">{}</a>', url, url)
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "agency"}

@@ -26,6 +26,7 @@ from .program_models import (
     PublicQuestion,
     SurveillanceEvaluation,
 )
+from .version_admin import VersionedDocumentAdmin
 
 QUESTION_ANSWERED = "Answered. {emailed}"
 QUESTION_EMAILED = "The answer was e-mailed to the person and their address deleted."
@@ -213,7 +214,8 @@ class SurveillanceEvaluationForm(forms.ModelForm):
 
 
 @admin.register(SurveillanceEvaluation)
-class SurveillanceEvaluationAdmin(RestrictedAdmin):
+class SurveillanceEvaluationAdmin(VersionedDocumentAdmin):
+    public_url_name = "transparency:evaluation"
     form = SurveillanceEvaluationForm
     list_display = ["agency", "version", "state", "published_at", "complete"]
     list_select_related = ["agency"]
@@ -223,39 +225,6 @@ class SurveillanceEvaluationAdmin(RestrictedAdmin):
         (None, {"fields": ["agency", "version", "state", "missing", "published_at", "public_page"]}),
         ("The five elements", {"fields": list(EVALUATION_ELEMENTS)}),
     ]
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="state")
-    def state(self, obj):
-        return "Published" if obj.is_published else "Draft"
-
-    @admin.display(description="complete", boolean=True)
-    def complete(self, obj):
-        return not obj.missing_elements
-
-    @admin.display(description="missing before it can be published")
-    def missing(self, obj):
-        if obj is None or obj.pk is None:
-            return "Every element below."
-        if not obj.missing_elements:
-            return "Nothing: every element is there."
-        return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((label,) for label in obj.missing_elements))
-        )
-
-    @admin.display(description="public page")
-    def public_page(self, obj):
-        if obj is None or not obj.is_published:
-            return "Not public until published."
-        url = reverse("transparency:evaluation", args=[obj.agency.slug, obj.version])
-        return format_html('<a href="{}">{}</a>', url, url)
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in EVALUATION_ELEMENTS}

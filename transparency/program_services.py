@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -27,7 +26,8 @@ from .program_models import (
     SurveillanceEvaluation,
 )
 from .program_selectors import compliance_figures, current_evaluation, program_figures
-from .services import _lock_agency, report_period_validate
+from .services import lock_agency, report_period_validate
+from .versions import VersionedDocument
 
 QUESTION_EMPTY = "Write your question."
 QUESTION_TOO_SHORT = f"Your question is too short: write at least {QUESTION_MIN_CHARS} characters."
@@ -176,42 +176,32 @@ def faq_add_starter_set(*, agency: Agency) -> list[FaqEntry]:
     return created
 
 
+EVALUATION = VersionedDocument(
+    model=SurveillanceEvaluation,
+    current=current_evaluation,
+    copied_fields=tuple(EVALUATION_ELEMENTS),
+    settable_fields=tuple(EVALUATION_ELEMENTS),
+    frozen=EVALUATION_FROZEN,
+    already_published=EVALUATION_ALREADY_PUBLISHED,
+    incomplete=EVALUATION_INCOMPLETE,
+    not_latest=EVALUATION_NOT_LATEST,
+    unknown_field=EVALUATION_UNKNOWN_FIELD,
+)
+
+
 @transaction.atomic
 def surveillance_evaluation_create(
     *, agency: Agency, user=None, from_evaluation: SurveillanceEvaluation | None = None, **fields
 ) -> SurveillanceEvaluation:
     """A new draft version, numbered after the agency's highest, starting from `from_evaluation` (or the current
     published one)."""
-    _lock_agency(agency)
-    unknown = set(fields) - set(EVALUATION_ELEMENTS)
-    if unknown:
-        raise ValidationError(EVALUATION_UNKNOWN_FIELD.format(name=", ".join(sorted(unknown))))
-    base = from_evaluation or current_evaluation(agency)
-    version = (SurveillanceEvaluation.objects.filter(agency=agency).aggregate(v=Max("version"))["v"] or 0) + 1
-    evaluation = SurveillanceEvaluation(agency=agency, version=version, created_by=user)
-    if base is not None:
-        for name in EVALUATION_ELEMENTS:
-            setattr(evaluation, name, getattr(base, name))
-    for name, value in fields.items():
-        setattr(evaluation, name, value)
-    evaluation.full_clean()
-    evaluation.save()
-    return evaluation
+    lock_agency(agency)
+    return EVALUATION.create(agency=agency, user=user, base=from_evaluation, fields=fields)
 
 
 @transaction.atomic
 def surveillance_evaluation_update(*, evaluation: SurveillanceEvaluation, **fields) -> SurveillanceEvaluation:
-    evaluation = SurveillanceEvaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if evaluation.is_published:
-        raise ValidationError(EVALUATION_FROZEN)
-    unknown = set(fields) - set(EVALUATION_ELEMENTS)
-    if unknown:
-        raise ValidationError(EVALUATION_UNKNOWN_FIELD.format(name=", ".join(sorted(unknown))))
-    for name, value in fields.items():
-        setattr(evaluation, name, value)
-    evaluation.full_clean()
-    evaluation.save()
-    return evaluation
+    return EVALUATION.update(evaluation, fields=fields)
 
 
 @transaction.atomic
@@ -219,20 +209,8 @@ def surveillance_evaluation_publish(
     *, evaluation: SurveillanceEvaluation, user, now: dt.datetime | None = None
 ) -> SurveillanceEvaluation:
     """Publish a complete draft; refused while any of the five elements is empty. Frozen from then on."""
-    _lock_agency(evaluation.agency)
-    evaluation = SurveillanceEvaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if evaluation.is_published:
-        raise ValidationError(EVALUATION_ALREADY_PUBLISHED)
-    missing = evaluation.missing_elements
-    if missing:
-        raise ValidationError(EVALUATION_INCOMPLETE.format(missing="; ".join(label.lower() for label in missing)))
-    current = current_evaluation(evaluation.agency)
-    if current is not None and current.version > evaluation.version:
-        raise ValidationError(EVALUATION_NOT_LATEST.format(version=current.version))
-    evaluation.published_at = now or timezone.now()
-    evaluation.published_by = user
-    evaluation.save(update_fields=["published_at", "published_by"])
-    return evaluation
+    lock_agency(evaluation.agency)
+    return EVALUATION.publish(evaluation, user=user, now=now)
 
 
 @transaction.atomic
@@ -245,7 +223,7 @@ def compliance_report_publish(
     period_start, period_end = report_period_validate(
         kind=PeriodKind.QUARTER, start=period_start, today=timezone.localdate(now)
     )
-    _lock_agency(agency)
+    lock_agency(agency)
     existing = ComplianceReport.objects.filter(agency=agency, period_start=period_start).first()
     if existing is not None:
         raise ValidationError({"period_start": COMPLIANCE_ALREADY_PUBLISHED.format(period=existing.period_label)})

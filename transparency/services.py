@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -15,6 +14,7 @@ from agencies.models import Agency
 from .choices import PeriodKind
 from .models import PERIOD_REVERSED, POLICY_ELEMENTS, PublishedReport, UsagePolicy
 from .selectors import current_policy, transparency_figures
+from .versions import VersionedDocument
 
 POLICY_FROZEN = "A published policy version cannot be changed. Start a new version from it instead."
 POLICY_ALREADY_PUBLISHED = "This policy version is already published."
@@ -69,68 +69,50 @@ def report_period_validate(
     return start, end
 
 
-def _lock_agency(agency: Agency) -> None:
+def lock_agency(agency: Agency) -> None:
     # Two clerks publishing at once must not both get the next version number or both publish the same period:
     # they queue on the agency row (a row lock, not a table lock, so other agencies are not held up).
     Agency.objects.select_for_update().filter(pk=agency.pk).first()
+
+
+POLICY = VersionedDocument(
+    model=UsagePolicy,
+    current=current_policy,
+    copied_fields=tuple(POLICY_TEXT_FIELDS),
+    settable_fields=(*POLICY_TEXT_FIELDS, "effective_on"),
+    frozen=POLICY_FROZEN,
+    already_published=POLICY_ALREADY_PUBLISHED,
+    incomplete=POLICY_INCOMPLETE,
+    not_latest=POLICY_NOT_LATEST,
+    unknown_field=POLICY_UNKNOWN_FIELD,
+)
 
 
 @transaction.atomic
 def usage_policy_create(*, agency: Agency, user=None, from_policy: UsagePolicy | None = None, **fields) -> UsagePolicy:
     """A new draft version, numbered after the agency's highest. Its text starts from `from_policy` (or the current
     published version), then `fields` are applied."""
-    _lock_agency(agency)
-    unknown = set(fields) - {*POLICY_TEXT_FIELDS, "effective_on"}
-    if unknown:
-        raise ValidationError(POLICY_UNKNOWN_FIELD.format(name=", ".join(sorted(unknown))))
-    base = from_policy or current_policy(agency)
-    version = (UsagePolicy.objects.filter(agency=agency).aggregate(v=Max("version"))["v"] or 0) + 1
-    policy = UsagePolicy(agency=agency, version=version, created_by=user)
-    if base is not None:
-        for name in POLICY_TEXT_FIELDS:
-            setattr(policy, name, getattr(base, name))
-    for name, value in fields.items():
-        setattr(policy, name, value)
-    policy.full_clean()
-    policy.save()
-    return policy
+    lock_agency(agency)
+    return POLICY.create(agency=agency, user=user, base=from_policy, fields=fields)
 
 
 @transaction.atomic
 def usage_policy_update(*, policy: UsagePolicy, **fields) -> UsagePolicy:
     """Change a draft. A published version is frozen."""
-    policy = UsagePolicy.objects.select_for_update().get(pk=policy.pk)
-    if policy.is_published:
-        raise ValidationError(POLICY_FROZEN)
-    unknown = set(fields) - {*POLICY_TEXT_FIELDS, "effective_on"}
-    if unknown:
-        raise ValidationError(POLICY_UNKNOWN_FIELD.format(name=", ".join(sorted(unknown))))
-    for name, value in fields.items():
-        setattr(policy, name, value)
-    policy.full_clean()
-    policy.save()
-    return policy
+    return POLICY.update(policy, fields=fields)
+
+
+def _effective_from_publication(policy: UsagePolicy, now: dt.datetime) -> list[str]:
+    policy.effective_on = policy.effective_on or timezone.localdate(now)
+    return ["effective_on"]
 
 
 @transaction.atomic
 def usage_policy_publish(*, policy: UsagePolicy, user, now: dt.datetime | None = None) -> UsagePolicy:
-    """Publish a complete draft; from then on it is the agency's current policy and is frozen."""
-    _lock_agency(policy.agency)
-    policy = UsagePolicy.objects.select_for_update().get(pk=policy.pk)
-    if policy.is_published:
-        raise ValidationError(POLICY_ALREADY_PUBLISHED)
-    missing = policy.missing_elements
-    if missing:
-        raise ValidationError(POLICY_INCOMPLETE.format(missing="; ".join(label.lower() for label in missing)))
-    current = current_policy(policy.agency)
-    if current is not None and current.version > policy.version:
-        raise ValidationError(POLICY_NOT_LATEST.format(version=current.version))
-    now = now or timezone.now()
-    policy.published_at = now
-    policy.published_by = user
-    policy.effective_on = policy.effective_on or timezone.localdate(now)
-    policy.save(update_fields=["published_at", "published_by", "effective_on"])
-    return policy
+    """Publish a complete draft; from then on it is the agency's current policy and is frozen (effective from the
+    day of publication unless the draft names a day)."""
+    lock_agency(policy.agency)
+    return POLICY.publish(policy, user=user, now=now, finish=_effective_from_publication)
 
 
 @transaction.atomic
@@ -151,7 +133,7 @@ def published_report_publish(
     period_start, period_end = report_period_validate(
         kind=period_kind, start=period_start, end=period_end, today=timezone.localdate(now)
     )
-    _lock_agency(agency)
+    lock_agency(agency)
     same_period = PublishedReport.objects.filter(
         agency=agency, period_kind=period_kind, period_start=period_start, period_end=period_end
     )
