@@ -116,6 +116,10 @@ def start_server(args, port: int) -> subprocess.Popen:
         "CELERY_BROKER_URL": args.broker_url,
         "LOG_LEVEL": "WARNING",
     }
+    # The production settings serve static files from STATIC_ROOT by their hashed names: collect them first (as
+    # ./dev up does), or every page that links a stylesheet fails.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env,
+                   check=True)  # fmt: skip
     log = open(ROOT / "var" / "log" / "load-gunicorn.log", "ab")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
