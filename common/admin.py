@@ -42,11 +42,17 @@ def saved_out_of_reach(user, obj, action: str) -> bool:
     return not restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
 
 
+def _field_owner(model, field):
+    """The model whose permission-map entry decides `field`'s choices: `model` itself for its own fields, even
+    where it is a proxy (whose fields Django lists under the concrete model, which the map may hold otherwise)."""
+    return model if field.model is model._meta.concrete_model else field.model
+
+
 class RestrictedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter that offers only the objects the user could choose for that field."""
 
     def field_choices(self, field, request, model_admin):
-        choices = field_choices(field.model, field.name, request.user)
+        choices = field_choices(_field_owner(model_admin.model, field), field.name, request.user)
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             choices = choices.order_by(*ordering)
@@ -74,7 +80,7 @@ class RestrictedFormFieldsMixin:
 
     def choices_for(self, db_field, request, queryset=None):
         """The field's choices: what the choke point allows, narrowed further by `queryset` if a subclass gave one."""
-        allowed = field_choices(db_field.model, db_field.name, request.user)
+        allowed = field_choices(_field_owner(self.model, db_field), db_field.name, request.user)
         return allowed if queryset is None else queryset.filter(pk__in=allowed.values("pk"))
 
     def _may(self, request, action: str, obj=None) -> bool:
