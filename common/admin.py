@@ -4,7 +4,8 @@ As NetBox does for its views and forms, the base decides from `restrict(queryset
 - the changelist and every object page (view), the add, change and delete permissions, per object;
 - the choices of every foreign-key and many-to-many field, of inlines too (`field_choices`), the options of
   related-field list filters, and the results of the autocomplete endpoint;
-- the objects an admin action acts on (an action that names no permission is refused, fail closed);
+- the objects an admin action acts on (an action that names no permission, or only view, is refused, fail
+  closed: actions write);
 - after each save, that the saved object and every inline row saved with it are still ones the user may hold;
   otherwise the whole save is rolled back and refused (403).
 A superuser passes every check. tests/sharing/test_authorization_matrix.py fails on a ModelAdmin or inline that
@@ -141,11 +142,12 @@ class RestrictedAdmin(RestrictedFormFieldsMixin, admin.ModelAdmin):
 
     def get_actions(self, request):
         """Each action acts only on the selected rows the user may act on for the permissions it names; an action
-        that names none is offered to superusers only."""
+        that names none, or only `view` (an action writes), is offered to superusers only."""
         actions = {}
         for name, (func, action_name, description) in super().get_actions(request).items():
             perms = tuple(getattr(func, "allowed_permissions", ()))
-            if not request.user.is_superuser and (not perms or any(perm not in ACTIONS for perm in perms)):
+            unnamed = not perms or set(perms) == {VIEW} or any(perm not in ACTIONS for perm in perms)
+            if not request.user.is_superuser and unnamed:
                 continue
             actions[name] = (_restricted_action(func, perms), action_name, description)
         return actions

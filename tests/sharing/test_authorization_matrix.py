@@ -36,6 +36,9 @@ swapped for the changed one by a throwaway pytest plugin; nothing in the tree ch
 - `agencies.access.alpr_access_refusal` skipping the training check: the untrained investigator gets 200 (201, 202)
   and the owner's data on every ALPR endpoint instead of 403 (25 rows fail). The camera accounts, untrained too,
   stay refused: their ingest tokens' purpose refuses them on their own.
+- the admin's locks, in the tree and restored: one admin's choices opened (ProgramCostAdmin offering every agency)
+  fails the form-choices test (every clerk offered all agencies, autocomplete too) and the forged adds by choices
+  (the forged cost saved); the check after save disabled fails the forged adds by that check alone (all 19).
 """
 
 from __future__ import annotations
