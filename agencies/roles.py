@@ -3,8 +3,8 @@
 This is the one written table of who may do what (docs/permissions.md prints it):
 - an agency admin manages the people of their own agency (users, memberships, training records, API tokens) and
   may give any role up to agency admin, as well as everything a records clerk and an auditor do;
-- a records clerk manages MOUs, hotlists, cameras, usage policies and published reports, but not people, tokens
-  or training;
+- a records clerk manages MOUs, hotlists, cameras, usage policies, published reports and the program page, but not
+  people, tokens or training;
 - an auditor reads (the access log, audits, sign-ins, change history) and runs search audits;
 - investigators and officers work in the console and the API, not in admin.
 Nobody changes their own role or training, and only a superuser sees or sets `is_superuser`, `is_staff`, groups
@@ -56,7 +56,7 @@ _RECORDS = [
     "transparency.view_surveillanceevaluation", "transparency.add_surveillanceevaluation",
     "transparency.change_surveillanceevaluation",
     "transparency.view_compliancereport", "transparency.add_compliancereport",
-    "reads.view_cameraplacementnotice",
+    "reads.view_cameraplacementnotice", "reads.change_cameraplacementnotice",
 ]  # fmt: skip
 
 _INVESTIGATION = [

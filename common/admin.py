@@ -4,7 +4,8 @@ As NetBox does for its views and forms, the base decides from `restrict(queryset
 - the changelist and every object page (view), the add, change and delete permissions, per object;
 - the choices of every foreign-key and many-to-many field, of inlines too (`field_choices`), the options of
   related-field list filters, and the results of the autocomplete endpoint;
-- the objects an admin action acts on (an action that names no permission is refused, fail closed);
+- the objects an admin action acts on (an action that names no permission, or only view, is refused, fail
+  closed: actions write);
 - after each save, that the saved object and every inline row saved with it are still ones the user may hold;
   otherwise the whole save is rolled back and refused (403).
 A superuser passes every check. tests/sharing/test_authorization_matrix.py fails on a ModelAdmin or inline that
@@ -42,11 +43,17 @@ def saved_out_of_reach(user, obj, action: str) -> bool:
     return not restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
 
 
+def _field_owner(model, field):
+    """The model whose permission-map entry decides `field`'s choices: `model` itself for its own fields, even
+    where it is a proxy (whose fields Django lists under the concrete model, which the map may hold otherwise)."""
+    return model if field.model is model._meta.concrete_model else field.model
+
+
 class RestrictedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter that offers only the objects the user could choose for that field."""
 
     def field_choices(self, field, request, model_admin):
-        choices = field_choices(field.model, field.name, request.user)
+        choices = field_choices(_field_owner(model_admin.model, field), field.name, request.user)
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             choices = choices.order_by(*ordering)
@@ -74,7 +81,7 @@ class RestrictedFormFieldsMixin:
 
     def choices_for(self, db_field, request, queryset=None):
         """The field's choices: what the choke point allows, narrowed further by `queryset` if a subclass gave one."""
-        allowed = field_choices(db_field.model, db_field.name, request.user)
+        allowed = field_choices(_field_owner(self.model, db_field), db_field.name, request.user)
         return allowed if queryset is None else queryset.filter(pk__in=allowed.values("pk"))
 
     def _may(self, request, action: str, obj=None) -> bool:
@@ -135,11 +142,12 @@ class RestrictedAdmin(RestrictedFormFieldsMixin, admin.ModelAdmin):
 
     def get_actions(self, request):
         """Each action acts only on the selected rows the user may act on for the permissions it names; an action
-        that names none is offered to superusers only."""
+        that names none, or only `view` (an action writes), is offered to superusers only."""
         actions = {}
         for name, (func, action_name, description) in super().get_actions(request).items():
             perms = tuple(getattr(func, "allowed_permissions", ()))
-            if not request.user.is_superuser and (not perms or any(perm not in ACTIONS for perm in perms)):
+            unnamed = not perms or set(perms) == {VIEW} or any(perm not in ACTIONS for perm in perms)
+            if not request.user.is_superuser and unnamed:
                 continue
             actions[name] = (_restricted_action(func, perms), action_name, description)
         return actions

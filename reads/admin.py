@@ -295,7 +295,8 @@ class CameraPlacementNoticeAdmin(RestrictedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Mark done (camera moved back, or its placement renewed)", permissions=["view"])
+    # Marking a reminder done writes (who and when): a change, never a mere view.
+    @admin.action(description="Mark done (camera moved back, or its placement renewed)", permissions=["change"])
     def resolve_selected(self, request, queryset):
         for notice in queryset:
             camera_placement_notice_resolve(notice=notice, user=request.user)
@@ -336,15 +337,14 @@ class PartnerSearchAdmin(ReadOnlyAdmin):
         "at", "agency", "name", "username", "action", "purpose", "purpose_detail", "case_number", "on_behalf_of",
         "criteria", "result_count",
     ]  # fmt: skip
-    list_filter = ["action", "purpose", "agency"]
+    list_filter = ["action", "purpose", ("agency", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["agency", "user", "on_behalf_of"]
     search_fields = ["username", "case_number"]
     date_hierarchy = "at"
 
     def get_queryset(self, request):
-        return PartnerSearch.objects.partner_searches_visible_to(request.user).select_related(
-            "agency", "user", "on_behalf_of"
-        )
+        # The choke point first (the auditor's permission), then only the searches that reached the user's agency.
+        return super().get_queryset(request).partner_searches_visible_to(request.user)
 
     @admin.display(description="person")
     def name(self, entry):

@@ -2,7 +2,9 @@
 permission map (agencies.access.HOLDINGS)."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
@@ -12,6 +14,7 @@ from agencies import access
 from agencies.access import UNKNOWN_ACTION, restrict
 from agencies.choices import Role
 from agencies.models import Agency
+from common.admin import RestrictedAdmin
 from common.api import ACTION_NOT_MAPPED, AlprDataPermission
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +86,33 @@ def test_restrict_knows_four_actions(investigator):
     with pytest.raises(ValueError, match="Unknown action"):
         restrict(Agency.objects.all(), investigator, "publish")
     assert "restrict() knows view, add, change and delete" in UNKNOWN_ACTION
+
+
+class _ActionsAdmin(RestrictedAdmin):
+    actions = ["names_change", "names_view", "names_none"]
+
+    @admin.action(permissions=["change"])
+    def names_change(self, request, queryset):
+        pass
+
+    @admin.action(permissions=["view"])
+    def names_view(self, request, queryset):
+        pass
+
+    def names_none(self, request, queryset):
+        pass
+
+
+def test_an_admin_action_that_names_no_write_permission_is_a_superusers_only(make_user):
+    """Actions write: one that names no permission, or only view, is offered to nobody but a superuser."""
+    clerk = make_user(Role.RECORDS_CLERK, username="pv-clerk")  # holds view_agency and change_agency
+    superuser = make_user(None, agency=None, trained=False, username="operator", is_superuser=True, is_staff=True)
+    model_admin = _ActionsAdmin(Agency, admin.site)
+
+    def offered(user):
+        request = RequestFactory().get("/admin/agencies/agency/")
+        request.user = user
+        return set(model_admin.get_actions(request)) - {"delete_selected"}
+
+    assert offered(clerk) == {"names_change"}
+    assert offered(superuser) == {"names_change", "names_view", "names_none"}

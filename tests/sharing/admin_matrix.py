@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from sharing.models import MOU
+from transparency.program_models import EVALUATION_ELEMENTS, FaqEntry
 
 from .conftest import signed_pdf
-from .matrix_world import ADMIN_ACTORS, World
+from .matrix_world import ADMIN_ACTORS, World, last_quarter_start
 
 SU = "superuser"
 STAFF_ACTORS = ["superuser", "owner_admin", "owner_clerk", "owner_auditor", "partner_clerk", "partner_auditor",
@@ -65,6 +66,9 @@ def obj(kind: str, label: str) -> Callable[[World], object]:
 
 EVERYONE_REFUSED = page(403)
 SUPERUSER_ONLY = page(403, superuser="add")
+# The agency's records (roles._RECORDS): a superuser, the agency admin and every agency's records clerk add them.
+RECORDS_ADD = page(403, superuser="add", owner_admin="add", owner_clerk="add", partner_clerk="add",
+                   private_clerk="add")  # fmt: skip
 
 PAGE_ROWS = [
     PageRow(
@@ -230,6 +234,82 @@ PAGE_ROWS = [
         delete=EVERYONE_REFUSED,
     ),
     PageRow(
+        "prohibited purpose term", "agencies.prohibitedterm", RECORDS_ADD, obj("term", "owner"),
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="change", owner_auditor="view"),
+        delete=page(403, superuser="delete", **_clerks("gone", owner="delete")),
+    ),
+    PageRow(
+        "Frigate broker", "reads.frigatebroker", RECORDS_ADD, obj("broker", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),  # its password is the records staff's only
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "camera placement reminder", "reads.cameraplacementnotice", EVERYONE_REFUSED, obj("notice", "owner"),
+        # written by the daily task; the owner's records staff mark it done (every field is read-only)
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "partner search of our data", "reads.partnersearch", EVERYONE_REFUSED, obj("log", "partner>owner"),
+        # the owner's auditors and admin see the partner's search that reached its data; the partner's auditor
+        # sees it in its own access log, not here; a superuser, of no agency, is owner of no data
+        change=page(403, superuser="gone", owner_admin="view", owner_auditor="view", partner_auditor="gone"),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "sharing event", "sharing.sharingevent", EVERYONE_REFUSED, obj("event", "owner>partner activated"),
+        change=page("view", private_clerk="gone"),  # both parties' records staff and auditors
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "question from the public", "transparency.publicquestion", EVERYONE_REFUSED, obj("question", "owner"),
+        # asked on the portal only; answered (or removed, as abuse) by the owner's records staff
+        change=page("gone", superuser="change", owner_admin="change", owner_clerk="change", owner_auditor="view"),
+        delete=page(403, superuser="delete", **_clerks("gone", owner="delete")),
+    ),
+    PageRow(
+        "FAQ entry", "transparency.faqentry", RECORDS_ADD, obj("faq", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=page(403, superuser="delete", **_clerks("gone", owner="delete")),
+    ),
+    PageRow(
+        "program facts", "transparency.programfacts", RECORDS_ADD, obj("facts", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "program cost", "transparency.programcost", RECORDS_ADD, obj("cost", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "council authorization", "transparency.councilauthorization", RECORDS_ADD, obj("council", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "community presentation", "transparency.communitypresentation", RECORDS_ADD, obj("presentation", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=page(403, superuser="delete"),
+    ),
+    PageRow(
+        "surveillance evaluation, draft", "transparency.surveillanceevaluation", RECORDS_ADD,
+        obj("evaluation", "owner"),
+        change=page(403, superuser="change", **_clerks("gone")),
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "surveillance evaluation, published", "transparency.surveillanceevaluation", RECORDS_ADD,
+        obj("evaluation", "owner-published"),
+        change=page(403, superuser="view", **_clerks("gone", owner="view")),  # frozen: a new version instead
+        delete=EVERYONE_REFUSED,
+    ),
+    PageRow(
+        "compliance report", "transparency.compliancereport", RECORDS_ADD, obj("compliance", "owner"),
+        change=page("gone", superuser="view", owner_admin="view", owner_clerk="view", owner_auditor="view"),
+        delete=EVERYONE_REFUSED,  # published: a record
+    ),
+    PageRow(
         "recognition job", "recognition.recognitionjob", EVERYONE_REFUSED, obj("job", "owner"),
         # as alerts: a superuser sees only their own agency's jobs (none here)
         change=page(403, superuser="gone", owner_admin="view"),
@@ -283,6 +363,15 @@ ADD_FIELD_CHOICES = {
     ),
     "transparency.usagepolicy:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
     "transparency.publishedreport:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "agencies.prohibitedterm:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "reads.frigatebroker:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.faqentry:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.programfacts:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.programcost:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.councilauthorization:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.communitypresentation:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.surveillanceevaluation:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
+    "transparency.compliancereport:agency": choices(superuser=ALL, **own_agency("owner_admin", *CLERKS)),
     "transparency.publishedreport:supersedes": choices(
         superuser={"owner", "partner"},
         owner_admin={"owner"},
@@ -359,6 +448,49 @@ LIST_FILTER_CHOICES = {
         "partner_auditor": {"partner"},
         "private_clerk": set(),
     },  # fmt: skip
+    # The access log's person and agency filters: among the rows the auditor sees (its own agency's), only what
+    # it could choose: its agency and its agency's people.
+    "reads.accesslogentry:user": {
+        "superuser": {"owner_investigator", "partner_investigator"},
+        "owner_admin": {"owner_investigator"},
+        "owner_auditor": {"owner_investigator"},
+        "partner_auditor": {"partner_investigator"},
+    },  # fmt: skip
+    "reads.accesslogentry:agency": {
+        "superuser": {"owner", "partner"},
+        "owner_admin": {"owner"},
+        "owner_auditor": {"owner"},
+        "partner_auditor": {"partner"},
+    },  # fmt: skip
+    # The partners whose searches reached the caller's data (a superuser owns none).
+    "reads.partnersearch:agency": {
+        "superuser": set(),
+        "owner_admin": {"partner"},
+        "owner_auditor": {"partner"},
+        "partner_auditor": set(),
+    },  # fmt: skip
+    "reads.frigatebroker:agency": {
+        actor: agencies
+        for actor, agencies in _AGENCY_FILTER_STAFF.items()
+        if actor not in ("owner_auditor", "partner_auditor")  # a broker's settings are not an auditor's to read
+    },
+    # The partners of the sharing changes the caller sees (its agency's MOUs, as owner or partner).
+    "sharing.sharingevent:partner": {
+        "superuser": {"partner", "expired", "revoked", "lapsed", "owner"},
+        "owner_admin": {"partner", "expired", "revoked", "lapsed", "owner"},
+        "owner_clerk": {"partner", "expired", "revoked", "lapsed", "owner"},
+        "owner_auditor": {"partner", "expired", "revoked", "lapsed", "owner"},
+        "partner_clerk": {"partner"},
+        "partner_auditor": {"partner"},
+        "private_clerk": {"owner"},
+    },  # fmt: skip
+    "transparency.faqentry:agency": {
+        "superuser": {"owner", "partner"},
+        "owner_admin": {"owner"},
+        "owner_clerk": {"owner"},
+        "partner_clerk": {"partner"},
+        "private_clerk": set(),
+    },  # fmt: skip
     "transparency.publishedreport:agency": {
         "superuser": {"owner", "partner"},
         "owner_admin": {"owner"},
@@ -432,7 +564,33 @@ ACTION_ROWS = [
         "transparency.usagepolicy", "new_version_from_selected", RECORDS_OFFERED, obj("policy", "owner"),
         OWNER_RECORDS, effect=lambda w, policy: type(policy).objects.filter(agency=policy.agency).count() > 1,
     ),
+    ActionRow(
+        "reads.cameraplacementnotice", "resolve_selected", RECORDS_OFFERED, obj("notice", "owner"), OWNER_RECORDS,
+        effect=lambda w, notice: type(notice).objects.get(pk=notice.pk).resolved_at is not None,
+    ),
+    ActionRow(
+        "transparency.programfacts", "add_starter_faq", RECORDS_OFFERED, obj("facts", "owner"), OWNER_RECORDS,
+        effect=lambda w, facts: FaqEntry.objects.filter(agency=facts.agency).count() > 1,
+    ),
+    ActionRow(
+        "transparency.surveillanceevaluation", "publish_selected", RECORDS_OFFERED, obj("evaluation", "owner"),
+        OWNER_RECORDS, effect=lambda w, evaluation: type(evaluation).objects.get(pk=evaluation.pk).is_published,
+    ),
+    ActionRow(
+        "transparency.surveillanceevaluation", "new_version_from_selected", RECORDS_OFFERED, obj("evaluation", "owner"),
+        OWNER_RECORDS,
+        effect=lambda w, evaluation: type(evaluation).objects.filter(agency=evaluation.agency,
+                                                                     version__gt=evaluation.version).exists(),
+    ),
     _deleted("agencies.agency", None, {SU}),
+    _deleted("agencies.prohibitedterm", obj("term", "owner"), RECORDS_OFFERED, OWNER_RECORDS),
+    _deleted("reads.frigatebroker", obj("broker", "owner"), {SU}, {SU}),
+    _deleted("transparency.publicquestion", obj("question", "owner"), RECORDS_OFFERED, OWNER_RECORDS),
+    _deleted("transparency.faqentry", obj("faq", "owner"), RECORDS_OFFERED, OWNER_RECORDS),
+    _deleted("transparency.programfacts", obj("facts", "owner"), {SU}, {SU}),
+    _deleted("transparency.programcost", obj("cost", "owner"), {SU}, {SU}),
+    _deleted("transparency.councilauthorization", obj("council", "owner"), {SU}, {SU}),
+    _deleted("transparency.communitypresentation", obj("presentation", "owner"), {SU}, {SU}),
     _deleted("auth.group", None, {SU}),
     _deleted("otp_totp.totpdevice", None, {SU}),
     _deleted("otp_static.staticdevice", None, {SU}),
@@ -455,6 +613,11 @@ ACTION_ROWS = [
 
 def _today(days: int = 0) -> str:
     return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
+def _quarter_before_last() -> dt.date:
+    """A quarter that is over and has no compliance report in the world (which published the last one)."""
+    return last_quarter_start(last_quarter_start())
 
 
 def _user_add(w: World) -> dict:
@@ -529,4 +692,37 @@ FORGED_ADDS = [
     }, _count("agencies.trainingrecord", course="Forged")),
     ForgedAdd("agencies.user", "owner_admin", "membership.agency", _user_add,
               _count("agencies.user", username="forged-person")),
+    ForgedAdd("agencies.prohibitedterm", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "term": "forgedterm", "note": "",
+    }, _count("agencies.prohibitedterm", term="forgedterm")),
+    ForgedAdd("reads.frigatebroker", "private_clerk", "agency", lambda w: {
+        "agency": w.agencies["owner"].pk, "name": "Forged broker", "is_active": "on",
+        "url": "mqtt://forged.example:1883", "mqtt_version": "3.1.1", "username": "", "password": "",
+        "ca_certificate": "", "client_id": "", "topic_prefix": "frigate", "camera_map": "{}",
+    }, _count("reads.frigatebroker", name="Forged broker")),
+    ForgedAdd("transparency.faqentry", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "question": "Forged?", "answer": "Forged.", "position": "100",
+        "is_published": "on",
+    }, _count("transparency.faqentry", question="Forged?")),
+    ForgedAdd("transparency.programfacts", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["unrelated"].pk, "cameras_planned": "7", "cameras_planned_by": "",  # it has none yet
+    }, _count("transparency.programfacts", cameras_planned=7)),
+    ForgedAdd("transparency.programcost", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "fiscal_year": "2019", "acquisition": "0", "installation": "0",
+        "annual_service": "0", "maintenance": "0",
+    }, _count("transparency.programcost", fiscal_year=2019)),
+    ForgedAdd("transparency.councilauthorization", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "date": _today(), "title": "Forged vote",
+        "link": "https://city.example.gov/forged", "ayes": "5", "noes": "0", "abstentions": "0",
+    }, _count("transparency.councilauthorization", title="Forged vote")),
+    ForgedAdd("transparency.communitypresentation", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "date": _today(), "title": "Forged presentation",
+        "document": signed_pdf("forged.pdf"),
+    }, _count("transparency.communitypresentation", title="Forged presentation")),
+    ForgedAdd("transparency.surveillanceevaluation", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, **dict.fromkeys(EVALUATION_ELEMENTS, "Forged."),
+    }, _count("transparency.surveillanceevaluation", technology_description="Forged.")),
+    ForgedAdd("transparency.compliancereport", "owner_clerk", "agency", lambda w: {
+        "agency": w.agencies["partner"].pk, "period_start": _quarter_before_last().isoformat(),
+    }, _count("transparency.compliancereport", period_start=_quarter_before_last())),
 ]  # fmt: skip

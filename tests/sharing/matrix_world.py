@@ -2,7 +2,8 @@
 
 One owner agency, Palm Vista PD, and the agencies around it (see ACTORS), each with a camera that read the same plate,
 a hotlist listing it (so each read raised the alerts its MOUs route), and the owner and active partner each with a
-hold, searches in the access log, a search audit, a hotlist import and a recognition job. Every object the matrix
+hold, searches in the access log, a search audit, a hotlist import, a recognition job and the records each keeps in
+admin (people, policies, reports, the program page, ingest settings, reminders). Every object the matrix
 may see is labelled (`World.label`): a row's expectation names labels, never ids.
 """
 
@@ -21,7 +22,7 @@ from PIL import Image
 
 from agencies.access import Scope
 from agencies.choices import AgencyKind, Role, TokenPurpose
-from agencies.models import ApiToken, SignInEvent
+from agencies.models import ApiToken, ProhibitedTerm, SignInEvent
 from hotlists.choices import Category, HotlistSource, ImportFormat
 from hotlists.models import Alert, Hotlist, HotlistEntry
 from hotlists.notifications import notification_subscription_create
@@ -29,18 +30,32 @@ from hotlists.services import hotlist_import
 from reads.access_log import access_log_write
 from reads.audits import audit_open
 from reads.choices import AccessAction, Channel, Purpose, ReadSource
-from reads.models import AccessLogEntry, Camera, PurgeRun, Read
+from reads.models import AccessLogEntry, Camera, CameraPlacementNotice, FrigateBroker, PurgeRun, Read
 from reads.plates import canonical_key
 from reads.services import hold_place, read_ingest
 from recognition.services import job_create
 from sharing import services
-from sharing.models import MOU, SCOPE_FIELDS, SharingRefusal
+from sharing.models import MOU, SCOPE_FIELDS, SharingEvent, SharingRefusal
 from transparency.choices import PeriodKind
 from transparency.models import POLICY_ELEMENTS
+from transparency.program_models import (
+    EVALUATION_ELEMENTS,
+    CommunityPresentation,
+    CouncilAuthorization,
+    FaqEntry,
+    ProgramCost,
+    ProgramFacts,
+)
+from transparency.program_services import (
+    compliance_report_publish,
+    public_question_ask,
+    surveillance_evaluation_create,
+    surveillance_evaluation_publish,
+)
 from transparency.services import published_report_publish, usage_policy_create
 
 from ..factories import AgencyFactory, UserFactory
-from .conftest import active_mou, draft_mou
+from .conftest import active_mou, draft_mou, signed_pdf
 
 ACTORS = [
     "owner_clerk",  # records clerk of the owner agency (staff: works in admin)
@@ -302,6 +317,7 @@ def build_world() -> World:
     w.add("sample", "owner", w.objects["audit", "owner"].samples.get())
     w.add("run", "run", PurgeRun.objects.create(removed_total=1, removed_by_agency={str(a["owner"].pk): 1}))
     _build_admin_records(w)
+    _build_program_records(w)
     return w
 
 
@@ -365,3 +381,61 @@ def _build_admin_records(w: World) -> None:
         "owner",
         SharingRefusal.objects.create(where="admin", owner=a["owner"], partner=a["federal"], reason="Federal."),
     )
+
+
+def last_quarter_start(today: dt.date | None = None) -> dt.date:
+    """The first day of the last quarter that is over."""
+    today = today or timezone.localdate()
+    first_month = (today.month - 1) // 3 * 3 + 1
+    end = today.replace(month=first_month, day=1) - dt.timedelta(days=1)
+    return end.replace(month=(end.month - 1) // 3 * 3 + 1, day=1)
+
+
+def _build_program_records(w: World) -> None:
+    """The records the owner and the partner keep in admin for their ALPR program and its ingest: a prohibited
+    purpose term, a Frigate broker, a camera placement reminder, a question from the public, an FAQ entry, the
+    program's facts, costs, council vote and community presentation, a draft surveillance evaluation (and, for the
+    owner, a published one before it), a compliance report; and the sharing event of the owner>partner MOU."""
+    a = w.agencies
+    today = timezone.localdate()
+    for key in ("owner", "partner"):
+        agency, clerk = a[key], w.users[f"{key}_clerk"]
+        w.add("term", key, ProhibitedTerm.objects.create(agency=agency, term=f"matrixterm{key}", added_by=clerk))
+        w.add("broker", key, FrigateBroker.objects.create(agency=agency, name=f"{key} broker",
+                                                           url="mqtt://broker.example:1883"))  # fmt: skip
+        w.add(
+            "notice",
+            key,
+            CameraPlacementNotice.objects.create(
+                camera=w.cameras[key], agency=agency, placement_ended_on=today - dt.timedelta(days=1)
+            ),
+        )
+        w.add("question", key, public_question_ask(agency=agency, question="How long are plate reads kept?"))
+        w.add("faq", key, FaqEntry.objects.create(agency=agency, question="Who sees the data?", answer="Staff."))
+        w.add("facts", key, ProgramFacts.objects.create(agency=agency, cameras_planned=2))
+        w.add("cost", key, ProgramCost.objects.create(agency=agency, fiscal_year=2025, acquisition=1000))
+        w.add(
+            "council",
+            key,
+            CouncilAuthorization.objects.create(
+                agency=agency, date=today, title="ALPR contract", link="https://city.example.gov/minutes", ayes=5
+            ),
+        )
+        w.add(
+            "presentation",
+            key,
+            CommunityPresentation.objects.create(
+                agency=agency, date=today, title="ALPR program", document=signed_pdf("presentation.pdf")
+            ),
+        )
+        elements = {name: f"Matrix: {label}." for name, label in EVALUATION_ELEMENTS.items()}
+        if key == "owner":
+            published = surveillance_evaluation_create(agency=agency, user=clerk, **elements)
+            w.add("evaluation", "owner-published", surveillance_evaluation_publish(evaluation=published, user=clerk))
+        w.add("evaluation", key, surveillance_evaluation_create(agency=agency, user=clerk, **elements))
+        w.add(
+            "compliance", key, compliance_report_publish(agency=agency, period_start=last_quarter_start(), user=clerk)
+        )
+    for label, mou in w.mous.items():
+        for event in SharingEvent.objects.filter(mou=mou):
+            w.add("event", f"{label} {event.kind}", event)
