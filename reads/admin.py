@@ -178,6 +178,12 @@ ACCESS_LOG_CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+class LoggedPeopleFilter(admin.RelatedOnlyFieldListFilter):
+    """The people whose rows the user may see (the changelist is already restricted by the choke point), operators
+    included: a superuser's accesses to an agency's data are filed under that agency, and its auditors filter by
+    them like anyone else's, though an operator is no member of the agency."""
+
+
 class AccessLogChangeList(ChangeList):
     """The log's page: the agencies and cameras its criteria name are looked up once for the page, not per row."""
 
@@ -202,7 +208,7 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
         "result_count",
     ]  # fmt: skip
     list_filter = [
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("user", LoggedPeopleFilter),
         ("agency", admin.RelatedOnlyFieldListFilter),
         "action",
         "channel",

@@ -92,14 +92,22 @@ def test_the_agencys_auditors_see_operator_access_to_their_data_and_others_do_no
     root, agency, other_agency, reads_of_agency, make_user, verified_client, client
 ):
     operator_read_lookup(user=root, agency=agency, plate="7ABC123", purpose=Purpose.PROSECUTION, case_number=TICKET)
+    second = User.objects.create_superuser(username="second-operator", email="ops2@example.gov", password="x" * 20)
+    operator_read_lookup(user=second, agency=agency, plate="7ABC123", purpose=Purpose.PROSECUTION, case_number=TICKET)
     auditor = make_user(Role.AUDITOR, username="pv-auditor")
     other_auditor = make_user(Role.AUDITOR, agency=other_agency, username="ds-auditor")
     changelist = reverse("admin:reads_accesslogentry_changelist") + f"?channel__exact={Channel.OPERATOR}"
     page = verified_client(auditor).get(changelist).content.decode()
     assert "root-operator" in page and TICKET in page
+    everything = verified_client(auditor).get(reverse("admin:reads_accesslogentry_changelist"))
+    specs = everything.context["cl"].get_filters(everything.wsgi_request)[0]
+    person_filter = next((spec for spec in specs if getattr(spec, "field_path", "") == "user"), None)
+    people = dict(person_filter.lookup_choices) if person_filter else {}
+    assert people.get(root.pk, "").startswith("root-operator")  # the person filter offers operators too
+    assert people.get(second.pk, "").startswith("second-operator")
     page = verified_client(other_auditor).get(changelist).content.decode()
     assert "root-operator" not in page
-    assert AccessLogEntry.objects.visible_to(auditor).filter(channel=Channel.OPERATOR).count() == 1
+    assert AccessLogEntry.objects.visible_to(auditor).filter(channel=Channel.OPERATOR).count() == 2
     assert AccessLogEntry.objects.visible_to(other_auditor).count() == 0
     # Not the agency's own use of the system: the portal's staff searches do not count it.
     start, end, _ = portal_window()
