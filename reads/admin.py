@@ -3,10 +3,10 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.gis import admin as gis_admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.urls import path
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -17,6 +17,8 @@ from common.client import client_address
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
 from .access_log import access_log_write
+from .camera_location import MAP_MEDIA, CameraLocationField
+from .camera_map import HEALTH_MEANING, CameraHealth, camera_health, camera_map_points, last_heard
 from .choices import AccessAction, CameraPlacement, Channel, Purpose
 from .log_display import agency_names, criteria_in_words, local_time, names_of, person
 from .models import (
@@ -40,15 +42,26 @@ class CameraMoveInline(RestrictedTabularInline):
     model = CameraMove
     extra = 0
     can_delete = False
-    readonly_fields = ["location", "heading", "moved_at", "moved_by", "reason"]
+    fields = readonly_fields = ["position", "heading", "moved_at", "moved_by", "reason"]
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="Latitude, longitude")
+    def position(self, move):
+        return f"{move.location.y:.6f}, {move.location.x:.6f}" if move.location else "-"
+
 
 class CameraAdminForm(forms.ModelForm):
     """The residential rule is the model's (Camera.clean); a new or changed temporary placement must also end in
-    the future, as in reads.placement.camera_placement_set."""
+    the future, as in reads.placement.camera_placement_set. The location is typed as latitude and longitude, or set
+    on the map beside them (reads.camera_location)."""
+
+    location = CameraLocationField(
+        label="Location",
+        help_text="Confidential. Type the latitude and longitude in decimal degrees, or click the map where the "
+        "camera stands and drag the marker to adjust; the numbers follow. Leave both empty for a mobile camera.",
+    )
 
     class Meta:
         model = Camera
@@ -57,6 +70,14 @@ class CameraAdminForm(forms.ModelForm):
             "heading", "expected_interval_s", "peer", "external_id", "time_zone", "date_order", "agent_uid",
             "agent_camera_id",
         ]  # fmt: skip
+
+    def _post_clean(self):
+        # A position that could not be read already says what to type; the model's "a fixed camera needs a
+        # location" (it sees none) would only blur that message.
+        said = len(self._errors.get("location", []))
+        super()._post_clean()
+        if said:
+            self._errors["location"].data = self._errors["location"].data[:said]
 
     def clean(self):
         data = super().clean()
@@ -73,7 +94,10 @@ class CameraAdminForm(forms.ModelForm):
 
 
 @admin.register(Camera)
-class CameraAdmin(RestrictedAdmin, gis_admin.GISModelAdmin):
+class CameraAdmin(RestrictedAdmin):
+    """A camera's records, its position set on a map (no GIS widget from a CDN), and the map of the cameras the user
+    may see with their health ("Map" on the list)."""
+
     form = CameraAdminForm
     list_display = [
         "name",
@@ -115,17 +139,58 @@ class CameraAdmin(RestrictedAdmin, gis_admin.GISModelAdmin):
         # Reads refer to their camera: a camera taken out of service is deactivated, never deleted.
         return False
 
+    class Media:
+        css = {"all": ["console/map.css"]}  # the health words' colours
+
     @admin.display(description="Health")
     def health(self, obj):
-        if obj.is_online:
-            return format_html('<span style="color:#075">online</span>')
-        return format_html('<strong style="color:#a00">offline</strong>')
+        health = camera_health(obj)
+        return format_html('<span class="camera-health camera-health-{}">{}</span>', health.value, health.label)
+
+    def get_urls(self):
+        # Before the admin's own: "map/" would otherwise be taken for a camera's id.
+        extra = [path("map/", self.admin_site.admin_view(self.map_view), name="reads_camera_map")]
+        return extra + super().get_urls()
+
+    def map_view(self, request):
+        """The cameras the user may see (this admin's get_queryset: the choke point), on a map and in a table, each
+        with its health in words and a link to its page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        cameras = list(self.get_queryset(request).select_related("agency").order_by("agency__name", "name"))
+
+        def url_of(camera):
+            return reverse("admin:reads_camera_change", args=[camera.pk])
+
+        rows = [
+            {"camera": camera, "health": camera_health(camera), "last_heard": last_heard(camera), "url": url_of(camera)}
+            for camera in cameras
+        ]
+        legend = [
+            {"health": health, "meaning": HEALTH_MEANING[health], "count": sum(row["health"] == health for row in rows)}
+            for health in CameraHealth
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Camera map",
+            "opts": self.model._meta,
+            "rows": rows,
+            "legend": legend,
+            "map_cameras": camera_map_points(cameras, url_of=url_of),
+            "several_agencies": len({camera.agency_id for camera in cameras}) > 1,
+            "media": MAP_MEDIA,
+        }
+        return TemplateResponse(request, "admin/reads/camera/map.html", context)
 
     def save_model(self, request, obj, form, change):
         moved = change and ({"location", "heading"} & set(form.changed_data))
         if moved:
+            # The other fields are saved with the position as it was, so that camera_move finds where the camera stood
+            # before its first recorded move (area searches find its older reads there); then the move itself.
+            location, heading = obj.location, obj.heading
+            obj.location, obj.heading = Camera.objects.values_list("location", "heading").get(pk=obj.pk)
             super().save_model(request, obj, form, change)
-            camera_move(camera=obj, location=obj.location, heading=obj.heading, moved_by=request.user, reason="admin")
+            camera_move(camera=obj, location=location, heading=heading, moved_by=request.user, reason="admin")
             self.message_user(request, "The camera's move was recorded in its history.", messages.INFO)
         else:
             super().save_model(request, obj, form, change)

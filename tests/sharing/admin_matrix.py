@@ -1,7 +1,8 @@
-"""The admin half of the authorization matrix: every registered ModelAdmin's add, change and delete pages, every
-admin action, every form field's choices (inlines included, and the autocomplete endpoint) and every related
-list filter's options, for every caller kind (matrix_world.ADMIN_ACTORS). Run by test_authorization_matrix.py in
-its world; `test_every_admin_page_field_filter_and_action_is_in_the_matrix` fails on any ModelAdmin, form field,
+"""The admin half of the authorization matrix: every registered ModelAdmin's add, change and delete pages and its
+pages of its own (VIEW_ROWS), every admin action, every form field's choices (inlines included, and the
+autocomplete endpoint) and every related list filter's options, for every caller kind (matrix_world.ADMIN_ACTORS).
+Run by test_authorization_matrix.py in its world; `test_every_admin_page_field_filter_and_action_is_in_the_matrix`
+and `test_every_admin_view_of_its_own_is_in_the_matrix` fail on any ModelAdmin, page of its own, form field,
 related list filter or action that has no row here, and on any row whose subject is gone.
 
 Outcomes of opening a page (GET):
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from reads.models import Camera
 from sharing.models import MOU
 from transparency.program_models import EVALUATION_ELEMENTS, FaqEntry
 
@@ -503,6 +505,49 @@ LIST_FILTER_CHOICES = {
 }
 
 
+# -- pages of a ModelAdmin's own (its get_urls beyond list, add, change, delete and history) -----------------------
+
+
+@dataclass
+class ViewRow:
+    """A page a ModelAdmin adds (by URL name): for each caller, "login", 403, "gone", or (200, what the page shows, by
+    label; ALL for every row of the table)."""
+
+    url_name: str
+    expect: dict
+    shows: Callable[[object], object] | None = None  # the queryset of what a 200 shows, read off its context
+    args: Callable[[World], list] = lambda w: []
+
+
+def _cameras_on_the_map(response):
+    """Every camera the map page names: its table's rows and its map's points."""
+    shown = {row["camera"].pk for row in response.context["rows"]}
+    return Camera.objects.filter(pk__in=shown | {point["id"] for point in response.context["map_cameras"]})
+
+
+VIEW_ROWS = [
+    # Camera positions are confidential: the map shows each agency's staff their own agency's cameras, as the camera
+    # list does; a superuser every camera.
+    ViewRow(
+        "admin:reads_camera_map",
+        page(
+            superuser=(200, ALL), owner_admin=(200, {"owner"}), owner_clerk=(200, {"owner"}),
+            owner_auditor=(200, {"owner"}), partner_clerk=(200, {"partner"}), partner_auditor=(200, {"partner"}),
+            private_clerk=(200, {"private"}),
+        ),
+        _cameras_on_the_map,
+    ),
+]  # fmt: skip
+
+# Pages of a ModelAdmin's own that came before VIEW_ROWS: their rows are still to write. Only these are excused; any
+# other such page without a row fails.
+VIEWS_TO_WRITE = {
+    "auth_user_password_change", "otp_totp_totpdevice_config", "otp_totp_totpdevice_qrcode",
+    "reads_accesslogentry_export", "reads_accesslogentry_operator_lookup", "reads_partnersearch_report",
+    "hotlists_hotlist_import", "sharing_mou_document", "sharing_mou_overview", "recognition_job_upload",
+}  # fmt: skip
+
+
 # -- actions -----------------------------------------------------------------------------------------------------
 
 
@@ -652,7 +697,7 @@ def _count(model_label: str, **filters) -> Callable[[World], int]:
 FORGED_ADDS = [
     ForgedAdd("reads.camera", "owner_clerk", "agency", lambda w: {
         "agency": w.agencies["partner"].pk, "name": "Forged camera", "kind": "fixed",
-        "location": "SRID=4326;POINT (-116.5 33.8)", "heading": "90", "expected_interval_s": "300",
+        "location_latitude": "33.8", "location_longitude": "-116.5", "heading": "90", "expected_interval_s": "300",
         "agent_uid": "", "agent_camera_id": "", "peer": "native", "external_id": "", "time_zone": "",
         "date_order": "", "moves-TOTAL_FORMS": "0", "moves-INITIAL_FORMS": "0",
     }, _count("reads.camera", name="Forged camera")),

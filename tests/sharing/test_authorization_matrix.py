@@ -81,6 +81,8 @@ from .admin_matrix import (
     PAGE_ROWS,
     STAFF_ACTORS,
     SUPERUSER_ONLY_MODELS,
+    VIEW_ROWS,
+    VIEWS_TO_WRITE,
 )
 from .conftest import admin_client_for, signed_pdf
 from .matrix_world import (
@@ -1463,6 +1465,41 @@ def test_admin_form_choices_matrix(world, matrix_clients):
         wrong,
     )
     assert not wrong, "\n".join(wrong)
+
+
+def test_admin_views_matrix(world, matrix_clients):
+    """Every page a ModelAdmin adds of its own (VIEW_ROWS), as every caller: its answer, and what it shows."""
+    wrong = []
+    for row in VIEW_ROWS:
+        url = reverse(row.url_name, args=row.args(world))
+        for actor, expected in row.expect.items():
+            response = matrix_clients[actor].get(url)
+            got = _page_outcome(response, "page")
+            if got == "page":
+                got = (200, _choice_labels(world, row.shows(response), expected[1]) if row.shows else None)
+            if got != expected:
+                wrong.append(f"{row.url_name} as {actor}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_admin_view_of_its_own_is_in_the_matrix():
+    """A ModelAdmin's page beyond list, add, change, delete and history without a row in VIEW_ROWS fails here."""
+    standard = {"changelist", "add", "change", "delete", "history"}
+    found = set()
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        for pattern in model_admin.get_urls():
+            name = getattr(pattern, "name", None)
+            if name and not (name.startswith(prefix) and name.removeprefix(prefix) in standard):
+                found.add(name)
+    rows = {row.url_name.removeprefix("admin:") for row in VIEW_ROWS}
+    problems = [
+        f"admin page {name} has no row in admin_matrix.VIEW_ROWS" for name in sorted(found - rows - VIEWS_TO_WRITE)
+    ]
+    problems += [
+        f"row for admin page {name}, which no longer exists" for name in sorted((rows | VIEWS_TO_WRITE) - found)
+    ]
+    assert not problems, "\n".join(problems)
 
 
 def _request_as(user):

@@ -103,7 +103,8 @@ def test_admin_refuses_a_permanent_residential_placement(cam, agency, make_user,
     url = reverse("admin:reads_camera_change", args=[cam.pk])
     form = {
         "agency": agency.pk, "name": cam.name, "kind": "fixed", "is_active": "on", "placement": "residential",
-        "placement_ends_on": "", "crime_trend": "", "location": cam.location.geojson, "heading": "",
+        "placement_ends_on": "", "crime_trend": "", "location_latitude": cam.location.y,
+        "location_longitude": cam.location.x, "heading": "",
         "expected_interval_s": 300, "peer": "native", "external_id": "", "time_zone": "", "date_order": "",
         "agent_uid": "", "agent_camera_id": "",
         "moves-TOTAL_FORMS": 0, "moves-INITIAL_FORMS": 0, "moves-MIN_NUM_FORMS": 0, "moves-MAX_NUM_FORMS": 1000,

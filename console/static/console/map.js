@@ -1,7 +1,9 @@
 /* The console's maps, drawn with Leaflet (static/vendor/leaflet, installed from npm by ./dev; no CDN).
  *
  * Each map is an element with data-map="points" (search results, clustered), "path" (a timeline: reads joined in
- * time order) or "picker" (the search form's area and cameras). Its data comes from json_script elements named by
+ * time order), "picker" (the search form's area and cameras), "point" (a camera's position in admin, written into
+ * the inputs that data-map-lat / data-map-lon name) or "cameras" (admin's camera map, each camera coloured and
+ * labelled by its health, linking to its page). Its data comes from json_script elements named by
  * data-map-points / data-map-cameras, and the tile server from #map-config: no inline script, so the
  * Content-Security-Policy stays strict. Text from outside systems (plates, camera names) is set as textContent,
  * never as HTML. When no tiles are configured or none can be loaded, the map says so and still shows the points
@@ -15,7 +17,7 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  var config = data("map-config") || {};
+  var config = {};
   var CALIFORNIA = [36.7, -119.4];
 
   function textNode(lines) {
@@ -227,11 +229,103 @@
     }
   }
 
+  // A camera's position (admin): click the map or drag the marker, and the latitude and longitude inputs follow;
+  // type in them, and the marker follows. The inputs are the value: the map only writes into them.
+  function pointMap(el) {
+    var lat = document.getElementById(el.getAttribute("data-map-lat"));
+    var lon = document.getElementById(el.getAttribute("data-map-lon"));
+    if (!lat || !lon) {
+      return;
+    }
+    var map = baseMap(el);
+    var marker = null;
+
+    function number(input, limit) {
+      var value = parseFloat(input.value);
+      return isNaN(value) || Math.abs(value) > limit ? null : value;
+    }
+
+    function place() {
+      var la = number(lat, 90);
+      var lo = number(lon, 180);
+      if (la === null || lo === null) {
+        if (marker) {
+          map.removeLayer(marker);
+          marker = null;
+        }
+        return null;
+      }
+      if (!marker) {
+        marker = L.marker([la, lo], { draggable: true, title: "The camera (drag to move it)", alt: "The camera" });
+        marker.on("dragend", function () {
+          write(marker.getLatLng());
+        });
+        marker.addTo(map);
+      } else {
+        marker.setLatLng([la, lo]);
+      }
+      return marker.getLatLng();
+    }
+
+    function write(latlng) {
+      var at = latlng.wrap();
+      lat.value = at.lat.toFixed(6);
+      lon.value = at.lng.toFixed(6);
+      place();
+      [lat, lon].forEach(function (input) { input.dispatchEvent(new Event("change", { bubbles: true })); });
+    }
+
+    map.on("click", function (event) {
+      write(event.latlng);
+    });
+    [lat, lon].forEach(function (input) {
+      input.addEventListener("input", function () {
+        var at = place();
+        if (at && !map.getBounds().contains(at)) {
+          map.panTo(at);
+        }
+      });
+    });
+    var at = place();
+    if (at) {
+      map.setView(at, 15);
+    } else {
+      fit(map, []);
+    }
+  }
+
+  // Admin's camera map: each camera a marker coloured and dashed by its health, with its name and health in words
+  // (tooltip; the page's legend and table say the same), and a link to its page.
+  function camerasMap(el) {
+    var cameras = data(el.getAttribute("data-map-cameras")) || [];
+    var map = baseMap(el);
+    var latlngs = cameras.map(function (camera) {
+      var latlng = [camera.lat, camera.lon];
+      var marker = L.circleMarker(latlng, {
+        radius: 8, weight: 3, className: "map-camera map-health-" + camera.health,
+        dashArray: camera.health === "offline" ? "4 3" : null,
+      });
+      marker.bindTooltip(textNode([camera.name, camera.health_label]));
+      var box = document.createElement("span");
+      var link = document.createElement("a");
+      link.href = camera.url;
+      link.textContent = camera.name;
+      box.appendChild(link);
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(camera.health_label));
+      marker.bindPopup(box);
+      marker.addTo(map);
+      return latlng;
+    });
+    fit(map, latlngs);
+  }
+
   function start() {
     if (typeof L === "undefined") {
       return;
     }
-    var kinds = { points: pointsMap, path: pathMap, picker: pickerMap };
+    config = data("map-config") || {};
+    var kinds = { points: pointsMap, path: pathMap, picker: pickerMap, point: pointMap, cameras: camerasMap };
     document.querySelectorAll("[data-map]").forEach(function (el) {
       var draw = kinds[el.getAttribute("data-map")];
       if (draw) {
