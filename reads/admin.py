@@ -17,7 +17,7 @@ from common.client import client_address
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
 from .access_log import access_log_write
-from .camera_location import MAP_MEDIA, CameraLocationField
+from .camera_location import MAP_MEDIA, CameraLocationField, latitude_longitude
 from .camera_map import HEALTH_MEANING, CameraHealth, camera_health, camera_map_points, last_heard
 from .choices import AccessAction, CameraPlacement, Channel, Purpose
 from .log_display import agency_names, criteria_in_words, local_time, names_of, person
@@ -49,7 +49,7 @@ class CameraMoveInline(RestrictedTabularInline):
 
     @admin.display(description="Latitude, longitude")
     def position(self, move):
-        return f"{move.location.y:.6f}, {move.location.x:.6f}" if move.location else "-"
+        return latitude_longitude(move.location)
 
 
 class CameraAdminForm(forms.ModelForm):
@@ -133,7 +133,21 @@ class CameraAdmin(RestrictedAdmin):
         ),
         ("OpenALPR agent mapping", {"fields": ["agent_uid", "agent_camera_id"]}),
     ]
-    readonly_fields = ["last_heartbeat_at"]
+    readonly_fields = ["last_heartbeat_at", "position"]
+
+    def get_fieldsets(self, request, obj=None):
+        """Those who may only view the camera (auditors) read its position as latitude and longitude."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": ["position" if f == "location" else f for f in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    @admin.display(description="Latitude, longitude")
+    def position(self, camera):
+        return latitude_longitude(camera.location)
 
     def has_delete_permission(self, request, obj=None):
         # Reads refer to their camera: a camera taken out of service is deactivated, never deleted.

@@ -79,3 +79,8 @@ class CameraLocationField(forms.MultiValueField):
         if latitude is None or longitude is None:
             raise forms.ValidationError(LOCATION_HALF_GIVEN, code="half")
         return Point(longitude, latitude, srid=4326)
+
+
+def latitude_longitude(point) -> str:
+    """A position as people read it ("34.052200, -118.243700"), or "-" for none."""
+    return f"{point.y:.6f}, {point.x:.6f}" if point is not None else "-"

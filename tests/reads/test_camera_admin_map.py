@@ -208,3 +208,12 @@ def test_the_map_is_refused_to_those_who_may_not_see_cameras(client, verified_cl
     # Staff with no agency and so no camera permission: refused, not an empty map.
     nobody = UserFactory(username="staff-of-no-agency", agency=None, is_staff=True)
     assert verified_client(nobody).get(MAP).status_code == 403
+
+
+def test_an_auditor_reads_a_cameras_position_as_latitude_and_longitude(verified_client, make_user, agency, make_camera):
+    """View-only people see the position in degrees, not the database's `SRID=4326;POINT(...)`."""
+    camera = make_camera(agency, "Ramon Rd eastbound")
+    auditor = make_user(Role.AUDITOR, username="camauditor")
+    page = verified_client(auditor).get(reverse("admin:reads_camera_change", args=[camera.pk])).content.decode()
+    assert f"{camera.location.y:.6f}, {camera.location.x:.6f}" in page
+    assert "SRID=" not in page and "POINT" not in page
