@@ -23,10 +23,20 @@ _FEED_KEY = "hotlists:feed:{agency_id}"
 _CACHE_POLL_S = 0.25
 _DB_POLL_S = 2.0
 
-# An alert is handed out only once every transaction that could still commit an alert before it has finished
-# (its txid is below the snapshot's xmin), or when it is the caller's own. Ordering by (txid, id) then never
-# skips an alert that a slower transaction commits after a later one: the cursor cannot pass it.
-_SETTLED = Q(txid__lt=RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", [])) | Q(
+# An alert is handed out only once every transaction that could still commit an alert before it has finished (its
+# txid is below the lowest such transaction's), or when it is the caller's own. Ordering by (txid, id) then never
+# skips an alert that a slower transaction commits after a later one: the cursor cannot pass it. The transactions
+# that could still commit an alert are those running in the statement's snapshot, less those of other databases on
+# the same server (pg_stat_activity says whose a transaction id is): they cannot write this database's alerts, and
+# counting them made every feed wait on unrelated work. One that has ended since the snapshot is counted, which only
+# waits a moment longer.
+_SETTLED_BELOW = """coalesce(
+    (SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+     WHERE NOT EXISTS (SELECT FROM pg_stat_activity AS elsewhere
+                       WHERE elsewhere.backend_xid = running::xid AND elsewhere.datname <> current_database())),
+    pg_snapshot_xmax(pg_current_snapshot())
+)::text::bigint"""
+_SETTLED = Q(txid__lt=RawSQL(_SETTLED_BELOW, [])) | Q(  # noqa: S611 - constant SQL, no input in it
     txid=RawSQL("pg_current_xact_id_if_assigned()::text::bigint", [])
 )
 
@@ -65,10 +75,20 @@ def alert_feed_bump(*, agency_ids) -> None:
             logger.debug("feed bump failed: %s", exc)
 
 
+def alert_feed_covers(cursor: str) -> Q:
+    """The alerts at or before `cursor`. A screen that shows a list and then follows the feed from the cursor it
+    started with shows only these: the feed hands out the others, an alert committed but not yet settled when the
+    cursor was made among them, and showing it in the list as well would show it twice."""
+    txid, alert_id = _parse_cursor(cursor)
+    return Q(txid__lt=txid) | Q(txid=txid, id__lte=alert_id)
+
+
 def alert_feed(*, user, cursor: str | None, wait_s: float = FEED_WAIT_MAX_S) -> tuple[list[Alert], str]:
     """New alerts of the user's agency after `cursor`, waiting up to `wait_s` for some to arrive, and the cursor to
-    pass next time. Without a cursor, returns none and the cursor of the newest alert (start of a screen's feed).
-    While waiting it checks a cache counter every 0.25 s and the database every 2 s."""
+    pass next time (never behind the one passed). Without a cursor, returns none and the cursor of the newest settled
+    alert (start of a screen's feed: alerts after it, settled or not, come through the feed; `alert_feed_covers` says
+    which alerts a list shown with it may hold). While waiting it checks a cache counter every 0.25 s and the
+    database every 2 s."""
     membership = membership_of(user)
     base = Alert.objects.filter(agency_id=membership.agency_id).filter(_SETTLED)
     if not cursor:

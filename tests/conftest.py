@@ -140,3 +140,29 @@ def verified_client(db):
         return client
 
     return _client
+
+
+@pytest.fixture
+def open_transaction():
+    """Another session's write transaction, left open as a slow ingest or import leaves one: `open_transaction()` in
+    the test database, `open_transaction("postgres")` in another database of the same server. It holds a transaction
+    id (as a write does); the test ends it with `.rollback()`, or teardown does."""
+    import psycopg
+    from django.db import connection
+
+    opened = []
+
+    def _open(dbname: str | None = None):
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        if dbname:
+            params["dbname"] = dbname
+        other = psycopg.connect(**params)  # not autocommit: its first statement opens a transaction
+        other.execute("SELECT pg_current_xact_id()")
+        opened.append(other)
+        return other
+
+    yield _open
+    for other in opened:
+        other.close()

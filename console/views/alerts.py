@@ -20,7 +20,13 @@ from common.api import client_address
 from hotlists.alert_access import alert_access_log
 from hotlists.choices import ALERT_TRANSITIONS, OPEN_ALERT_STATUSES, AlertStatus
 from hotlists.models import Alert
-from hotlists.selectors import ALERT_LIST_ORDER, FeedCursorError, alert_feed, alert_vehicle_descriptions
+from hotlists.selectors import (
+    ALERT_LIST_ORDER,
+    FeedCursorError,
+    alert_feed,
+    alert_feed_covers,
+    alert_vehicle_descriptions,
+)
 from hotlists.services import alert_transition
 from reads.access_log import access_log_write
 from reads.choices import AccessAction, Channel, Purpose
@@ -69,11 +75,12 @@ def alert_list(request):
     """Live hits (a read just now) and historical hits (an old read matched when an entry was added) in separate
     tables, each sorted by priority then by read time, repeats of one plate grouped into one row."""
     form = AlertFilterForm(request.GET or None, user=request.user)
-    filtered = _filtered(request, form)
+    # The page shows the alerts its feed cursor covers; console.js adds the later ones as the feed hands them out.
+    _, cursor = alert_feed(user=request.user, cursor=None, wait_s=0)
+    filtered = _filtered(request, form).filter(alert_feed_covers(cursor))
     live = list(filtered.filter(historical=False)[:LIST_LIMIT])
     historical = list(filtered.filter(historical=True)[:LIST_LIMIT])
     alerts = live + historical
-    _, cursor = alert_feed(user=request.user, cursor=None, wait_s=0)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     hotlist = form.cleaned_data.get("hotlist") if form.is_valid() else None
     _log_shown(request, alerts, "console:alerts", {"status": status, "hotlist": hotlist.pk if hotlist else None})
@@ -125,7 +132,9 @@ FEED_BAD_IDS = f"ids must be at most {LIST_LIMIT} alert ids separated by commas.
 
 
 def _shown_ids(raw: str) -> list[int] | None:
-    """The `ids` parameter (alerts the page shows) as ints; None when it is not a short list of ids."""
+    """The `ids` parameter (alerts the page shows) as ints; None when it is not a short list of ids. An id given
+    twice is accepted: it asks for one alert's status twice, harms nothing, and refusing it would stop a page's live
+    updates over a repeated row."""
     parts = [part for part in raw.split(",") if part] if raw else []
     if len(parts) > LIST_LIMIT or not all(part.isdigit() and len(part) < 19 for part in parts):
         return None

@@ -128,3 +128,28 @@ def test_feed_hands_out_new_alerts_once(agency, hotlist, entry_for, ingested, ca
     body = client.get(f"/api/v1/alerts/feed/?since={body['cursor']}&wait=0.3").json()
     assert [row["id"] for row in body["alerts"]] == [second.pk]
     assert client.get("/api/v1/alerts/feed/?since=nonsense&wait=0").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feed_waits_for_older_transactions_of_this_database_only(
+    agency, hotlist, entry_for, ingested, camera, investigator, open_transaction
+):
+    """An alert is handed out once every transaction of this database that began before it has ended: an older one
+    may still commit an alert that the cursor must not pass. A transaction of another database on the same server
+    cannot write alerts here and holds nothing back (it held every feed back until it ended)."""
+    entry_for(hotlist, "7ABC123")
+    entry_for(hotlist, "5XYZ999")
+    _, start = alert_feed(user=investigator, cursor=None)
+    elsewhere = open_transaction("postgres")
+    [first] = match_ingested_reads([ingested(agency, "7ABC123", camera=camera)])
+    alerts, cursor = alert_feed(user=investigator, cursor=start, wait_s=0)
+    assert alerts == [first]
+
+    older = open_transaction()
+    [second] = match_ingested_reads([ingested(agency, "5XYZ999", camera=camera)])
+    assert alert_feed(user=investigator, cursor=cursor, wait_s=0) == ([], cursor)
+    older.rollback()
+    alerts, after = alert_feed(user=investigator, cursor=cursor, wait_s=0)
+    assert alerts == [second]
+    assert alert_feed(user=investigator, cursor=after, wait_s=0) == ([], after)
+    elsewhere.rollback()
