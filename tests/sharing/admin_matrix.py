@@ -725,6 +725,10 @@ VIEW_ROWS = [
         query=lambda w: {"month": _this_month(), "partner": w.agencies["partner"].pk, "owner": w.agencies["owner"].pk},
     ),
     ViewRow(
+        "admin:reads_partnersearch_report", page(403, **dict.fromkeys(AUDIT_READERS, 200)), tries="as PDF",
+        query=lambda w: {"month": _this_month(), "kind": "pdf"},
+    ),
+    ViewRow(
         "admin:reads_partnersearch_report", page(403, **dict.fromkeys(AUDIT_READERS, 400)), tries="a bad month",
         query=lambda w: {"month": "13/2024"},
     ),

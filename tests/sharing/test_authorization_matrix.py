@@ -39,6 +39,12 @@ swapped for the changed one by a throwaway pytest plugin; nothing in the tree ch
 - the admin's locks, in the tree and restored: one admin's choices opened (ProgramCostAdmin offering every agency)
   fails the form-choices test (every clerk offered all agencies, autocomplete too) and the forged adds by choices
   (the forged cost saved); the check after save disabled fails the forged adds by that check alone (all 19).
+- the admin pages of an admin's own (VIEW_ROWS), in the tree and restored: the MOU document served by id alone
+  (`MOU.objects` instead of the restricted `get_object`) fails 13 calls (6 by another agency's staff, who get the
+  document; 7 with a bad id, a 500); the hotlist import looking the list up unrestricted fails 15 (another
+  agency's records staff open, preview and queue an import); an authenticator app's QR code without the own-user
+  check fails 2; the recognition upload without the choke point's refusal fails 3 (a superuser of no agency) and
+  the training test.
 """
 
 from __future__ import annotations
