@@ -8,6 +8,8 @@ from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.html import format_html
 from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401  (registered before re-wrapping)
@@ -26,6 +28,9 @@ from .services import membership_sync_groups
 
 # The User fields only a superuser sees or sets: roles are given through memberships, never as raw rights.
 SUPERUSER_ONLY_USER_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+# An authenticator app's secret, on its change page: shown to the device's own user only.
+DEVICE_SECRET_FIELDS = ("key", "qrcode_link")
+DEVICE_SECRET_NOT_YOURS = "An authenticator app's secret is shown to its own user only."
 
 
 @admin.register(Agency)
@@ -210,8 +215,40 @@ class LogEntryAdmin(RestrictedAdmin, AuditlogLogEntryAdmin):
 
 # Registered by other packages: the choke point goes in front of them too. None is in the permission map, so they
 # are a superuser's only (fail closed); people get roles through memberships and second factors at sign-in.
-for _model in (Group, TOTPDevice, StaticDevice):
+for _model in (Group, StaticDevice):
     restrict_registered(admin.site, _model)
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(RestrictedAdmin, _otp_totp_admin.TOTPDeviceAdmin):
+    """Authenticator apps, a superuser's only like every second factor. A device's secret (its key, and the QR
+    code and configuration page that carry it) is shown to its own user only, superusers included: whoever else
+    reads it holds that person's second factor."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.user_id == request.user.pk:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in DEVICE_SECRET_FIELDS]})
+            for name, options in fieldsets
+        ]
+
+    def config_view(self, request, pk):
+        self._own_device(request, pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        self._own_device(request, pk)
+        return super().qrcode_view(request, pk)
+
+    def _own_device(self, request, pk) -> None:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        device = get_object_or_404(self.get_queryset(request), pk=pk)
+        if device.user_id != request.user.pk:
+            raise PermissionDenied(DEVICE_SECRET_NOT_YOURS)
 
 
 @admin.register(ProhibitedTerm)

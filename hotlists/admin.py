@@ -99,9 +99,11 @@ class HotlistAdmin(RestrictedAdmin):
         would do (to add, to remove, unchanged); a refused file lists each bad line and nothing is kept. Only the
         confirmation queues the file for a worker (a state extract takes about a minute), and an import that removes
         entries needs the clerk to tick that removal. The import's own page then shows its stage and outcome."""
-        hotlist = get_object_or_404(restrict(Hotlist.objects.all(), request.user, CHANGE), pk=pk)
-        if not request.user.has_perm("hotlists.import_hotlist"):
+        # The role's permissions first (a role without them is refused outright), then the list: one the user may
+        # not change (another agency's) is answered as a missing one.
+        if not (self.has_change_permission(request) and request.user.has_perm("hotlists.import_hotlist")):
             raise PermissionDenied
+        hotlist = get_object_or_404(restrict(Hotlist.objects.all(), request.user, CHANGE), pk=pk)
         if request.method == "POST" and "token" in request.POST:
             return self._import_confirm(request, hotlist)
         initial = {"format": hotlist.import_format, "replace": import_replaces(hotlist.import_format, None)}

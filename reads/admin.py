@@ -2,6 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -251,6 +252,7 @@ class ReadOnlyAdmin(RestrictedAdmin):
 
 
 ACCESS_LOG_EXPORT_PURPOSE = "Audit: CSV export of the access log"
+ACCESS_LOG_BAD_FILTER = "The filters in this address are not valid; nothing was exported."
 ACCESS_LOG_CSV_COLUMNS = [
     "id", "time (local)", "person", "agency", "action", "channel", "purpose", "purpose detail", "case number",
     "searched for", "agencies searched", "results", "client address",
@@ -330,7 +332,10 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
         agency = access_of(request.user).agency
         if agency is None:  # the export is logged for an agency; a user of none has nothing to export
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:  # a malformed filter value (the list itself answers such with ?e=1)
+            return HttpResponse(ACCESS_LOG_BAD_FILTER, status=400, content_type="text/plain; charset=utf-8")
         entries = list(changelist.get_queryset(request).select_related("user", "agency"))
         names = names_of(entries)
         filters = dict(request.GET.items())

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from agencies.access import field_choices
+from agencies.access import access_of, field_choices
 from common.admin import RestrictedAdmin
 from reads.models import Camera
 
@@ -47,10 +48,16 @@ class RecognitionJobAdmin(RestrictedAdmin):
         return [upload, *super().get_urls()]
 
     def upload_view(self, request):
-        if not request.user.has_perm("recognition.add_recognitionjob"):
-            return redirect("admin:index")
+        """Images become the agency's reads: as through the API (recognition.api.views.UploadPermission), only
+        someone who may reach ALPR data now (the choke point: of an active agency, trained) with the role's
+        permission uploads, and only for their own agency's cameras. A superuser of no agency uploads nothing."""
+        access = access_of(request.user)
+        if access.refusal is not None or not request.user.has_perm("recognition.add_recognitionjob"):
+            raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
-        form.fields["camera"].queryset = field_choices(RecognitionJob, "camera", request.user)
+        # The choke point's choices, and of those the user's own agency's only (a superuser's choices are all cameras).
+        cameras = field_choices(RecognitionJob, "camera", request.user).filter(agency_id=access.agency_id)
+        form.fields["camera"].queryset = cameras.order_by("name")
         if request.method == "POST" and form.is_valid():
             created = 0
             for upload in form.cleaned_data["images"]:
@@ -68,4 +75,5 @@ class RecognitionJobAdmin(RestrictedAdmin):
             self.message_user(request, f"{created} image(s) queued for recognition.", messages.SUCCESS)
             return redirect("admin:recognition_recognitionjob_changelist")
         context = {**self.admin_site.each_context(request), "form": form, "title": "Upload images for recognition"}
-        return TemplateResponse(request, "admin/recognition/upload.html", context)
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/recognition/upload.html", context, status=status)

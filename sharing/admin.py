@@ -10,8 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from .selectors import sharing_overview
 
 EXPIRING_DAYS = 30
 RENEW_SELECT_ONE = "Select exactly one MOU to renew."
+OVERVIEW_BAD_AGENCY = "The agency must be given by its number."
 ACTION_NOT_OWNER = "%(mou)s: only the owner agency's records staff can do this."
 ACTION_DONE = {
     "activate": "Activated %(count)d MOU(s). The partner agencies' users have the access the MOUs name from now on.",
@@ -422,7 +422,9 @@ class MOUAdmin(RestrictedAdmin):
 
     def document_view(self, request, object_id):
         """The signed MOU, to either party's staff. Never from a public URL (MEDIA_ROOT is not served)."""
-        mou = get_object_or_404(self.get_queryset(request), pk=object_id)
+        mou = self.get_object(request, object_id)  # None for an id that is not one, or an MOU the user may not see
+        if mou is None:
+            raise Http404("No such MOU.")
         if not self.has_view_permission(request, mou):
             raise PermissionDenied
         if not mou.document:
@@ -439,7 +441,10 @@ class MOUAdmin(RestrictedAdmin):
         agencies = None
         if request.user.is_superuser:
             agencies = Agency.objects.order_by("name")
-            agency = agencies.filter(pk=request.GET.get("agency") or 0).first() if request.GET.get("agency") else None
+            chosen = request.GET.get("agency") or ""
+            if chosen and not chosen.isdigit():
+                return HttpResponseBadRequest(OVERVIEW_BAD_AGENCY, content_type="text/plain; charset=utf-8")
+            agency = agencies.filter(pk=chosen).first() if chosen else None
         else:
             agency = access_of(request.user).agency
         overview = sharing_overview(agency=agency) if agency else None

@@ -14,18 +14,26 @@ Outcomes of opening a page (GET):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from reads.models import Camera
+from hotlists.choices import ImportFormat
+from hotlists.import_preview import preview_store
+from hotlists.models import HotlistImport
+from reads.choices import Purpose
+from reads.models import AccessLogEntry, Camera, Read
+from recognition.models import RecognitionJob
 from sharing.models import MOU
 from transparency.program_models import EVALUATION_ELEMENTS, FaqEntry
 
 from .conftest import signed_pdf
-from .matrix_world import ADMIN_ACTORS, World, last_quarter_start
+from .matrix_world import ADMIN_ACTORS, PLATE, PNG, World, last_quarter_start
 
 SU = "superuser"
 STAFF_ACTORS = ["superuser", "owner_admin", "owner_clerk", "owner_auditor", "partner_clerk", "partner_auditor",
@@ -510,19 +518,123 @@ LIST_FILTER_CHOICES = {
 
 @dataclass
 class ViewRow:
-    """A page a ModelAdmin adds (by URL name): for each caller, "login", 403, "gone", or (200, what the page shows, by
-    label; ALL for every row of the table)."""
+    """A page a ModelAdmin adds (by URL name), called one way (method, URL arguments, query or body) as every caller.
+    Outcomes: "login" (sent to sign in); 403 (no permission for this page, or not for this object); 404 (an object the
+    caller may not see, answered as a missing one); 400 (bad input); "redirect" (done, and sent on); 200, or (200, what
+    the page shows, by label; ALL for every row of the table). A row with `writes` names what an accepted call changes:
+    a 200 or a redirect must change it, any other answer must leave it as it was."""
 
     url_name: str
     expect: dict
-    shows: Callable[[object], object] | None = None  # the queryset of what a 200 shows, read off its context
+    shows: Callable[[object], object] | None = None  # the queryset of what a 200 shows, read off the response
     args: Callable[[World], list] = lambda w: []
+    tries: str = ""  # what this row tries, where a page has several (one's own object, another agency's...)
+    method: str = "get"
+    query: Callable[[World], dict] | None = None
+    body: Callable[[World, str], dict] | None = None  # the POST body, for a caller (a preview token is the caller's)
+    writes: Callable[[World], object] | None = None
 
 
 def _cameras_on_the_map(response):
     """Every camera the map page names: its table's rows and its map's points."""
     shown = {row["camera"].pk for row in response.context["rows"]}
     return Camera.objects.filter(pk__in=shown | {point["id"] for point in response.context["map_cameras"]})
+
+
+def _csv_rows(response):
+    """The access-log rows a CSV download lists (their id is its first column)."""
+    lines = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    return AccessLogEntry.objects.filter(pk__in=[int(line[0]) for line in lines])
+
+
+def _mous_in_overview(response):
+    overview = response.context["overview"]
+    lines = [*overview.we_share_with, *overview.shares_with_us] if overview else []
+    return MOU.objects.filter(pk__in=[line.mou.pk for line in lines])
+
+
+def _upload_cameras(response):
+    return response.context["form"].fields["camera"].queryset
+
+
+def _reads_found(response):
+    return Read.objects.filter(pk__in=[read.pk for read in response.context["reads"] or []])
+
+
+def _password_of(label: str) -> Callable[[World], str]:
+    return lambda w: type(w.users[label]).objects.get(pk=w.users[label].pk).password
+
+
+NEW_PASSWORD = "Another-long-passphrase-17"
+
+
+def _password_body(w: World, actor: str) -> dict:
+    return {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+
+
+IMPORT_CONTENT = b"plate,state\n6MTX001,CA\n"
+
+
+def _import_file():
+    return SimpleUploadedFile("matrix.csv", IMPORT_CONTENT, content_type="text/csv")
+
+
+def _import_confirm_body(key: str) -> Callable[[World, str], dict]:
+    """The import's second step: a preview token the caller was given for this very list, so that only the
+    permission check stands between the caller and the import."""
+
+    def body(w: World, actor: str) -> dict:
+        if actor not in w.users:
+            return {"token": "none"}
+        token = preview_store(user=w.users[actor], hotlist=w.objects["hotlist", key], content=IMPORT_CONTENT,
+                              file_name="matrix.csv", file_format=ImportFormat.CSV, replace=False)  # fmt: skip
+        return {"token": token}
+
+    return body
+
+
+def _imports_of(key: str) -> Callable[[World], int]:
+    return lambda w: HotlistImport.objects.filter(hotlist=w.objects["hotlist", key]).count()
+
+
+def _upload_body(key: str) -> Callable[[World, str], dict]:
+    return lambda w, actor: {
+        "camera": w.cameras[key].pk,
+        "captured_at": "",
+        "images": SimpleUploadedFile("matrix.png", PNG + b"matrix upload", content_type="image/png"),
+    }
+
+
+def _access_log_rows(w: World) -> int:
+    return AccessLogEntry.objects.count()
+
+
+def _lookup_body(purpose: str) -> Callable[[World, str], dict]:
+    return lambda w, actor: {"agency": w.agencies["owner"].pk, "plate": PLATE, "purpose": purpose,
+                             "purpose_detail": "", "case_number": "OPS-1" if purpose else ""}  # fmt: skip
+
+
+def _this_month() -> str:
+    return f"{timezone.localdate():%Y-%m}"
+
+
+def _document(mou: str) -> Callable[[World], list]:
+    return lambda w: [w.mous[mou].pk]
+
+
+OWNER_IN_EFFECT = {"owner>partner", "private>owner"}  # the owner's MOUs in effect today, as owner or as partner
+OWNER_MOU_STAFF = {"superuser": 200, "owner_admin": 200, "owner_clerk": 200, "owner_auditor": 200}
+AUDIT_READERS = ("owner_admin", "owner_auditor", "partner_auditor")  # roles with view_accesslogentry (and partners)
+IMPORTERS_OF = {"owner": ("owner_admin", "owner_clerk"), "partner": ("partner_clerk",)}
+OTHER_CLERKS_OF = {"owner": ("partner_clerk", "private_clerk"), "partner": ("owner_admin", "owner_clerk",
+                                                                            "private_clerk")}  # fmt: skip
+
+
+def _import_page(key: str, accepted) -> dict:
+    """A hotlist's import page: the superuser and the list's agency's records staff; another agency's records staff
+    are answered as for a missing list (404); auditors hold no permission to import at all (403)."""
+    return page(403, superuser=accepted, **dict.fromkeys(IMPORTERS_OF[key], accepted),
+                **dict.fromkeys(OTHER_CLERKS_OF[key], 404))  # fmt: skip
 
 
 VIEW_ROWS = [
@@ -537,15 +649,138 @@ VIEW_ROWS = [
         ),
         _cameras_on_the_map,
     ),
+    # A password is changed here by a superuser (anyone's) and by an agency admin (its own agency's people, never
+    # its own account nor a superuser's: agencies.access.HOLDINGS); records clerks and auditors manage no people.
+    *[
+        row
+        for target, expect in [
+            ("owner_investigator", page(403, superuser=200, owner_admin=200)),
+            ("partner_investigator", page(403, superuser=200, owner_admin=404)),
+            ("owner_admin", page(403, superuser=200)),
+            ("superuser", page(403, superuser=200, owner_admin=404)),
+        ]
+        for row in (
+            ViewRow("admin:auth_user_password_change", expect, args=lambda w, t=target: [w.users[t].pk],
+                    tries=f"{target}'s password"),
+            ViewRow("admin:auth_user_password_change",
+                    {actor: "redirect" if got == 200 else got for actor, got in expect.items()},
+                    args=lambda w, t=target: [w.users[t].pk], tries=f"{target}'s password", method="post",
+                    body=_password_body, writes=_password_of(target)),
+        )
+    ],
+    # A second factor's secret (its QR code and key) is shown to its own user only, superusers included; second
+    # factors are a superuser's only in admin (people enrol theirs at sign-in).
+    *[
+        ViewRow(f"admin:otp_totp_totpdevice_{view}", expect, args=lambda w, t=target: [w.pk("totp", t)],
+                tries=f"{target}'s device")
+        for view in ("config", "qrcode")
+        for target, expect in [("superuser", page(403, superuser=200)), ("owner_clerk", page(403))]
+    ],
+    # The access log as CSV, with the list's filters: the rows filed under the caller's agency, to those who read
+    # the log (an agency's auditors and admin); the export is itself an access, written to the log. A superuser is
+    # of no agency, so has no log to export (the operator look-up is its way in, logged under the agency).
+    ViewRow(
+        "admin:reads_accesslogentry_export",
+        page(403, owner_admin=(200, {"owner"}), owner_auditor=(200, {"owner"}),
+             partner_auditor=(200, {"partner", "partner>owner"})),
+        _csv_rows, writes=_access_log_rows,
+    ),
+    # A filter naming another agency widens nothing: the owner's staff get their own rows (the filter offers them
+    # no other agency, so the list ignores it), never the partner's.
+    ViewRow(
+        "admin:reads_accesslogentry_export",
+        page(403, owner_admin=(200, {"owner"}), owner_auditor=(200, {"owner"}),
+             partner_auditor=(200, {"partner", "partner>owner"})),
+        _csv_rows, tries="filtered to the partner agency",
+        query=lambda w: {"agency__id__exact": w.agencies["partner"].pk}, writes=_access_log_rows,
+    ),
+    ViewRow(
+        "admin:reads_accesslogentry_export", page(403, **dict.fromkeys(AUDIT_READERS, 400)), tries="a bad filter",
+        query=lambda w: {"at__gte": "not a date"}, writes=_access_log_rows,
+    ),
+    # The operator look-up: a superuser's only, logged under the agency whose reads it reaches.
+    ViewRow("admin:reads_accesslogentry_operator_lookup", page(403, superuser=200)),
+    ViewRow(
+        "admin:reads_accesslogentry_operator_lookup", page(403, superuser=(200, {"owner"})), _reads_found,
+        tries="the owner's reads", method="post", body=_lookup_body(Purpose.CRIMINAL_INVESTIGATION),
+        writes=_access_log_rows,
+    ),
+    ViewRow(
+        "admin:reads_accesslogentry_operator_lookup", page(403, superuser=400), tries="without a purpose",
+        method="post", body=_lookup_body(""), writes=_access_log_rows,
+    ),
+    # The monthly report of partner searches of the caller's own agency's data (never another owner's: the owner is
+    # the caller's agency, whatever the query names), to those who read partner searches.
+    ViewRow(
+        "admin:reads_partnersearch_report",
+        page(403, owner_admin=(200, {"partner>owner"}), owner_auditor=(200, {"partner>owner"}),
+             partner_auditor=(200, set())),
+        _csv_rows, query=lambda w: {"month": _this_month()},
+    ),
+    ViewRow(
+        "admin:reads_partnersearch_report",
+        page(403, owner_admin=(200, {"partner>owner"}), owner_auditor=(200, {"partner>owner"}),
+             partner_auditor=(200, set())),
+        _csv_rows, tries="one partner, another owner named",
+        query=lambda w: {"month": _this_month(), "partner": w.agencies["partner"].pk, "owner": w.agencies["owner"].pk},
+    ),
+    ViewRow(
+        "admin:reads_partnersearch_report", page(403, **dict.fromkeys(AUDIT_READERS, 200)), tries="as PDF",
+        query=lambda w: {"month": _this_month(), "kind": "pdf"},
+    ),
+    ViewRow(
+        "admin:reads_partnersearch_report", page(403, **dict.fromkeys(AUDIT_READERS, 400)), tries="a bad month",
+        query=lambda w: {"month": "13/2024"},
+    ),
+    # Import into a hotlist: the page, the upload (which previews), and the confirmation (which queues the import).
+    *[
+        row
+        for key in ("owner", "partner")
+        for row in (
+            ViewRow("admin:hotlists_hotlist_import", _import_page(key, 200), args=lambda w, k=key: [w.pk("hotlist", k)],
+                    tries=f"the {key}'s list"),
+            ViewRow("admin:hotlists_hotlist_import", _import_page(key, 200), args=lambda w, k=key: [w.pk("hotlist", k)],
+                    tries=f"the {key}'s list, upload", method="post",
+                    body=lambda w, actor: {"file": _import_file(), "format": ImportFormat.CSV}),
+            ViewRow("admin:hotlists_hotlist_import", _import_page(key, "redirect"),
+                    args=lambda w, k=key: [w.pk("hotlist", k)], tries=f"the {key}'s list, confirmed", method="post",
+                    body=_import_confirm_body(key), writes=_imports_of(key)),
+        )
+    ],
+    # The signed MOU, to either party's staff who read MOUs; to no one else, and a bad id is a missing MOU.
+    ViewRow("admin:sharing_mou_document", page(404, **OWNER_MOU_STAFF, partner_clerk=200, partner_auditor=200),
+            args=_document("owner>partner"), tries="an active MOU"),
+    ViewRow("admin:sharing_mou_document", page(404, **OWNER_MOU_STAFF), args=_document("owner>unrelated"),
+            tries="the owner's draft"),
+    ViewRow("admin:sharing_mou_document", page(404, **OWNER_MOU_STAFF, private_clerk=200),
+            args=_document("private>owner"), tries="the private entity's MOU into the owner"),
+    ViewRow("admin:sharing_mou_document", page(404), args=lambda w: ["not-an-id"], tries="a bad id"),
+    # Who the caller's agency shares with and who shares with it (MOUs in effect); a superuser picks the agency.
+    *[
+        ViewRow(
+            "admin:sharing_mou_overview",
+            page(
+                superuser=(200, superuser), owner_admin=(200, OWNER_IN_EFFECT), owner_clerk=(200, OWNER_IN_EFFECT),
+                owner_auditor=(200, OWNER_IN_EFFECT), partner_clerk=(200, {"owner>partner"}),
+                partner_auditor=(200, {"owner>partner"}), private_clerk=(200, {"private>owner"}),
+            ),
+            _mous_in_overview, tries=tries, query=query,
+        )
+        for tries, query, superuser in [
+            ("", None, set()),
+            ("the partner agency named", lambda w: {"agency": w.agencies["partner"].pk}, {"owner>partner"}),
+        ]
+    ],
+    ViewRow("admin:sharing_mou_overview", page(200, superuser=400), tries="a bad agency",
+            query=lambda w: {"agency": "not-an-id"}),
+    # Images uploaded for recognition become the agency's reads: as through the API, only by someone who may reach
+    # ALPR data (trained, of an agency) with the role's permission, and only for their own agency's cameras.
+    ViewRow("admin:recognition_job_upload", page(403, owner_admin=(200, {"owner"})), _upload_cameras),
+    ViewRow("admin:recognition_job_upload", page(403, owner_admin="redirect"), tries="one's own camera",
+            method="post", body=_upload_body("owner"), writes=lambda w: RecognitionJob.objects.count()),
+    ViewRow("admin:recognition_job_upload", page(403, owner_admin=400), tries="another agency's camera",
+            method="post", body=_upload_body("partner"), writes=lambda w: RecognitionJob.objects.count()),
 ]  # fmt: skip
-
-# Pages of a ModelAdmin's own that came before VIEW_ROWS: their rows are still to write. Only these are excused; any
-# other such page without a row fails.
-VIEWS_TO_WRITE = {
-    "auth_user_password_change", "otp_totp_totpdevice_config", "otp_totp_totpdevice_qrcode",
-    "reads_accesslogentry_export", "reads_accesslogentry_operator_lookup", "reads_partnersearch_report",
-    "hotlists_hotlist_import", "sharing_mou_document", "sharing_mou_overview", "recognition_job_upload",
-}  # fmt: skip
 
 
 # -- actions -----------------------------------------------------------------------------------------------------

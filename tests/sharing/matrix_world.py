@@ -17,6 +17,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import assign_perm
 from PIL import Image
 
@@ -324,7 +325,7 @@ def build_world() -> World:
 def _build_admin_records(w: World) -> None:
     """The admin matrix's callers and the records it opens, for the owner and the partner: people's memberships,
     training and tokens, sign-ins, change history, a refused sharing, a draft policy, a published report and a
-    notification subscription."""
+    notification subscription; and the authenticator apps of a superuser and of the owner's clerk."""
     a = w.agencies
     for actor, (key, role, trained) in ADMIN_ONLY_PEOPLE.items():
         if key is None:
@@ -376,6 +377,8 @@ def _build_admin_records(w: World) -> None:
             notification_subscription_create(agency=a[key], name=f"{key} dispatch", kind="email",
                                              email=f"dispatch@{key}.example.gov"),
         )  # fmt: skip
+    for actor in ("superuser", "owner_clerk"):  # an authenticator app each: a superuser's own, and another person's
+        w.add("totp", actor, TOTPDevice.objects.create(user=w.users[actor], name="Authenticator app", confirmed=True))
     w.add(
         "refusal",
         "owner",
