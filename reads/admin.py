@@ -252,6 +252,7 @@ class ReadOnlyAdmin(RestrictedAdmin):
 
 
 ACCESS_LOG_EXPORT_PURPOSE = "Audit: CSV export of the access log"
+PARTNER_REPORT_PURPOSE = "Audit: monthly report of partner searches"
 ACCESS_LOG_BAD_FILTER = "The filters in this address are not valid; nothing was exported."
 ACCESS_LOG_CSV_COLUMNS = [
     "id", "time (local)", "person", "agency", "action", "channel", "purpose", "purpose detail", "case number",
@@ -273,6 +274,25 @@ class AccessLogChangeList(ChangeList):
         names = names_of(self.result_list)
         for entry in self.result_list:
             entry.log_names = names
+
+
+def audit_export_log(request, agency: Agency, *, detail: str, query: dict, entries: list) -> None:
+    """An export of access-log rows (the log's CSV, the partner-search report) is itself an access, written to the
+    log: who, when, what was asked for, how many rows and whose."""
+    access_log_write(
+        user=request.user,
+        agency=agency,
+        action=AccessAction.EXPORT,
+        channel=Channel.ADMIN,
+        purpose=Purpose.OTHER,
+        purpose_detail=detail,
+        case_number=f"AUDIT-{timezone.localdate():%Y%m%d}",
+        query=query,
+        result_count=len(entries),
+        oldest_result_at=min((entry.at for entry in entries), default=None),
+        agencies_searched=sorted({entry.agency_id for entry in entries}),
+        client_address=client_address(request),
+    )
 
 
 @admin.register(AccessLogEntry)
@@ -338,21 +358,10 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
             return HttpResponse(ACCESS_LOG_BAD_FILTER, status=400, content_type="text/plain; charset=utf-8")
         entries = list(changelist.get_queryset(request).select_related("user", "agency"))
         names = names_of(entries)
-        filters = dict(request.GET.items())
-        access_log_write(
-            user=request.user,
-            agency=agency,
-            action=AccessAction.EXPORT,
-            channel=Channel.ADMIN,
-            purpose=Purpose.OTHER,
-            purpose_detail=ACCESS_LOG_EXPORT_PURPOSE,
-            case_number=f"AUDIT-{timezone.localdate():%Y%m%d}",
-            query={"access_log_filters": filters},
-            result_count=len(entries),
-            oldest_result_at=min((entry.at for entry in entries), default=None),
-            agencies_searched=sorted({entry.agency_id for entry in entries}),
-            client_address=client_address(request),
-        )
+        audit_export_log(
+            request, agency, detail=ACCESS_LOG_EXPORT_PURPOSE, query={"access_log_filters": dict(request.GET.items())},
+            entries=entries,
+        )  # fmt: skip
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="access-log-{timezone.localdate():%Y-%m-%d}.csv"'
         writer = csv.writer(response)
@@ -474,6 +483,10 @@ class PartnerSearchAdmin(ReadOnlyAdmin):
             )
         except ValidationError as exc:
             return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
+        query = {
+            "partner_search_report": {"month": f"{report.month:%Y-%m}", "partner": report.partner and report.partner.pk}
+        }
+        audit_export_log(request, membership.agency, detail=PARTNER_REPORT_PURPOSE, query=query, entries=report.entries)
         if kind == "csv":
             response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         else:

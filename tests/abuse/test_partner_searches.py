@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from agencies.access import Scope
 from agencies.choices import Role
+from reads.admin import PARTNER_REPORT_PURPOSE
+from reads.choices import AccessAction
 from reads.models import AccessLogEntry
 from reads.partner_searches import MONTH_FORMAT
 
@@ -91,6 +93,9 @@ def test_admin_shows_partner_searches_and_downloads_the_report(world, make_user,
     assert list(page.context["cl"].result_list) == list(AccessLogEntry.objects.filter(pk=world["partner_log_id"]))
     report = client.get(reverse("admin:reads_partnersearch_report"), {"month": f"{timezone.localdate():%Y-%m}"})
     assert report.status_code == 200 and "Dana Reyes" in report.content.decode()
+    logged = AccessLogEntry.objects.latest("id")  # the download is itself an access, written to the log
+    assert logged.purpose_detail == PARTNER_REPORT_PURPOSE and logged.action == AccessAction.EXPORT
+    assert logged.result_count == 1 and logged.username == "pv-auditor"
     pdf = client.get(reverse("admin:reads_partnersearch_report"), {"month": "2026-01", "kind": "pdf"})
     assert pdf.content.startswith(b"%PDF")
 

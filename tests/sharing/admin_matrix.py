@@ -710,12 +710,12 @@ VIEW_ROWS = [
         method="post", body=_lookup_body(""), writes=_access_log_rows,
     ),
     # The monthly report of partner searches of the caller's own agency's data (never another owner's: the owner is
-    # the caller's agency, whatever the query names), to those who read partner searches.
+    # the caller's agency, whatever the query names), to those who read partner searches; each download is logged.
     ViewRow(
         "admin:reads_partnersearch_report",
         page(403, owner_admin=(200, {"partner>owner"}), owner_auditor=(200, {"partner>owner"}),
              partner_auditor=(200, set())),
-        _csv_rows, query=lambda w: {"month": _this_month()},
+        _csv_rows, query=lambda w: {"month": _this_month()}, writes=_access_log_rows,
     ),
     ViewRow(
         "admin:reads_partnersearch_report",
@@ -723,14 +723,15 @@ VIEW_ROWS = [
              partner_auditor=(200, set())),
         _csv_rows, tries="one partner, another owner named",
         query=lambda w: {"month": _this_month(), "partner": w.agencies["partner"].pk, "owner": w.agencies["owner"].pk},
+        writes=_access_log_rows,
     ),
     ViewRow(
         "admin:reads_partnersearch_report", page(403, **dict.fromkeys(AUDIT_READERS, 200)), tries="as PDF",
-        query=lambda w: {"month": _this_month(), "kind": "pdf"},
+        query=lambda w: {"month": _this_month(), "kind": "pdf"}, writes=_access_log_rows,
     ),
     ViewRow(
         "admin:reads_partnersearch_report", page(403, **dict.fromkeys(AUDIT_READERS, 400)), tries="a bad month",
-        query=lambda w: {"month": "13/2024"},
+        query=lambda w: {"month": "13/2024"}, writes=_access_log_rows,
     ),
     # Import into a hotlist: the page, the upload (which previews), and the confirmation (which queues the import).
     *[
