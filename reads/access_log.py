@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from agencies.models import Agency
 
+from .choices import AccessAction, Purpose
 from .models import AccessLogCheckpoint, AccessLogEntry
 
 GENESIS_HASH = "0" * 64
@@ -183,6 +184,29 @@ def access_log_write(
     entry.row_hash = entry_mac(entry, prev_hash, key)
     entry.save()
     return entry
+
+
+def access_log_export_write(
+    *, user, agency: Agency, channel: str, detail: str, query: dict, entries: list, client_address: str | None
+) -> AccessLogEntry:
+    """An export of access-log rows (the log's CSV, the monthly partner-search report) is itself an access: who,
+    when, what was asked for and how many rows, filed under the exporter's agency as an audit. The rows are the
+    exporter's agency's own audit trail (a partner's searches of its data included), so that agency is the one
+    reached: the export never counts as a search of a partner's data."""
+    return access_log_write(
+        user=user,
+        agency=agency,
+        action=AccessAction.EXPORT,
+        channel=channel,
+        purpose=Purpose.OTHER,
+        purpose_detail=detail,
+        case_number=f"AUDIT-{timezone.localdate():%Y%m%d}",
+        query=query,
+        result_count=len(entries),
+        oldest_result_at=min((entry.at for entry in entries), default=None),
+        agencies_searched=[agency.pk],
+        client_address=client_address,
+    )
 
 
 # --- Checkpoints --------------------------------------------------------------------------------------------------

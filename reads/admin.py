@@ -17,10 +17,10 @@ from common.admin import RestrictedAdmin, RestrictedTabularInline
 from common.client import client_address
 
 from . import audit_admin  # noqa: F401  (registers the search-audit pages)
-from .access_log import access_log_write
+from .access_log import access_log_export_write
 from .camera_location import MAP_MEDIA, CameraLocationField, latitude_longitude
 from .camera_map import HEALTH_MEANING, CameraHealth, camera_health, camera_map_points, last_heard
-from .choices import AccessAction, CameraPlacement, Channel, Purpose
+from .choices import CameraPlacement, Channel
 from .log_display import agency_names, criteria_in_words, local_time, names_of, person
 from .models import (
     AccessLogEntry,
@@ -34,7 +34,14 @@ from .models import (
     PurgeRun,
 )
 from .operator_admin import operator_lookup_view
-from .partner_searches import criteria_text, monthly_report, person_name, report_csv, report_pdf
+from .partner_searches import (
+    criteria_text,
+    monthly_report,
+    person_name,
+    report_csv,
+    report_download_log,
+    report_pdf,
+)
 from .placement import PLACEMENT_END_IN_PAST, camera_placement_notice_resolve
 from .services import camera_move
 
@@ -252,7 +259,6 @@ class ReadOnlyAdmin(RestrictedAdmin):
 
 
 ACCESS_LOG_EXPORT_PURPOSE = "Audit: CSV export of the access log"
-PARTNER_REPORT_PURPOSE = "Audit: monthly report of partner searches"
 ACCESS_LOG_BAD_FILTER = "The filters in this address are not valid; nothing was exported."
 ACCESS_LOG_CSV_COLUMNS = [
     "id", "time (local)", "person", "agency", "action", "channel", "purpose", "purpose detail", "case number",
@@ -274,25 +280,6 @@ class AccessLogChangeList(ChangeList):
         names = names_of(self.result_list)
         for entry in self.result_list:
             entry.log_names = names
-
-
-def audit_export_log(request, agency: Agency, *, detail: str, query: dict, entries: list) -> None:
-    """An export of access-log rows (the log's CSV, the partner-search report) is itself an access, written to the
-    log: who, when, what was asked for, how many rows and whose."""
-    access_log_write(
-        user=request.user,
-        agency=agency,
-        action=AccessAction.EXPORT,
-        channel=Channel.ADMIN,
-        purpose=Purpose.OTHER,
-        purpose_detail=detail,
-        case_number=f"AUDIT-{timezone.localdate():%Y%m%d}",
-        query=query,
-        result_count=len(entries),
-        oldest_result_at=min((entry.at for entry in entries), default=None),
-        agencies_searched=sorted({entry.agency_id for entry in entries}),
-        client_address=client_address(request),
-    )
 
 
 @admin.register(AccessLogEntry)
@@ -358,9 +345,10 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
             return HttpResponse(ACCESS_LOG_BAD_FILTER, status=400, content_type="text/plain; charset=utf-8")
         entries = list(changelist.get_queryset(request).select_related("user", "agency"))
         names = names_of(entries)
-        audit_export_log(
-            request, agency, detail=ACCESS_LOG_EXPORT_PURPOSE, query={"access_log_filters": dict(request.GET.items())},
-            entries=entries,
+        access_log_export_write(
+            user=request.user, agency=agency, channel=Channel.ADMIN, detail=ACCESS_LOG_EXPORT_PURPOSE,
+            query={"access_log_filters": dict(request.GET.items())}, entries=entries,
+            client_address=client_address(request),
         )  # fmt: skip
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="access-log-{timezone.localdate():%Y-%m-%d}.csv"'
@@ -483,10 +471,7 @@ class PartnerSearchAdmin(ReadOnlyAdmin):
             )
         except ValidationError as exc:
             return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
-        query = {
-            "partner_search_report": {"month": f"{report.month:%Y-%m}", "partner": report.partner and report.partner.pk}
-        }
-        audit_export_log(request, membership.agency, detail=PARTNER_REPORT_PURPOSE, query=query, entries=report.entries)
+        report_download_log(report, user=request.user, channel=Channel.ADMIN, client_address=client_address(request))
         if kind == "csv":
             response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         else:

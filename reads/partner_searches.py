@@ -28,10 +28,12 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from agencies.models import Agency
 
+from .access_log import access_log_export_write
 from .choices import AccessAction
 from .models import AccessLogEntry
 
 MONTH_FORMAT = "Give the month as YYYY-MM, e.g. 2026-03."
+REPORT_PURPOSE = "Audit: monthly report of partner searches"
 SEARCH_ACTIONS = (AccessAction.SEARCH, AccessAction.TIMELINE, AccessAction.EXPORT)
 
 CSV_COLUMNS = [
@@ -233,3 +235,18 @@ def report_pdf(report: MonthlyReport) -> bytes:
         story.append(table(rows, [width * inch for width in widths]))
     doc.build(story)
     return buffer.getvalue()
+
+
+def report_download_log(report: MonthlyReport, *, user, channel: str, client_address: str | None) -> None:
+    """Each download of the report (admin or API, CSV or PDF) is an access written to the log."""
+    access_log_export_write(
+        user=user,
+        agency=report.owner,
+        channel=channel,
+        detail=REPORT_PURPOSE,
+        query={
+            "partner_search_report": {"month": f"{report.month:%Y-%m}", "partner": report.partner and report.partner.pk}
+        },
+        entries=report.entries,
+        client_address=client_address,
+    )

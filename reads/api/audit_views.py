@@ -14,10 +14,12 @@ from rest_framework.views import APIView
 from agencies.access import membership_of
 from agencies.selectors import INACTIVITY_DAYS, accounts_due_for_deactivation, deactivation_reasons
 from common.api import AlprDataPermission, AlprViewSet, validation_error
+from common.client import client_address
 
 from ..audits import audit_close, audit_open, audit_review_sample, audits_with_counts
+from ..choices import Channel
 from ..models import PartnerSearch, SearchAuditSample
-from ..partner_searches import monthly_report, report_csv, report_pdf
+from ..partner_searches import monthly_report, report_csv, report_download_log, report_pdf
 from .audit_serializers import (
     PartnerSearchSerializer,
     SampleReviewSerializer,
@@ -149,6 +151,7 @@ class PartnerSearchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Alp
             )
         except DjangoValidationError as exc:
             raise validation_error(exc) from exc
+        report_download_log(report, user=request.user, channel=Channel.API, client_address=client_address(request))
         if kind == "csv":
             response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         else:

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from agencies.access import Scope
 from agencies.choices import Role
-from reads.admin import PARTNER_REPORT_PURPOSE
 from reads.choices import AccessAction
 from reads.models import AccessLogEntry
-from reads.partner_searches import MONTH_FORMAT
+from reads.partner_searches import MONTH_FORMAT, REPORT_PURPOSE
 
 from ..factories import AgencyFactory, UserFactory
 from ..sharing.conftest import active_mou, admin_client_for
@@ -62,7 +61,7 @@ def test_owner_auditor_lists_every_partner_search_with_the_persons_name(
     assert client_for(make_user(Role.INVESTIGATOR, username="pv-inv2")).get(LIST).status_code == 403
 
 
-def test_monthly_report_csv_and_pdf(world, client_for, make_user, other_agency):
+def test_monthly_report_csv_and_pdf(world, client_for, make_user, agency, other_agency):
     client = client_for(make_user(Role.AGENCY_ADMIN, username="pv-admin"))
     month = f"{timezone.localdate():%Y-%m}"
     response = client.get(f"{LIST}report/csv/", {"month": month})
@@ -79,6 +78,9 @@ def test_monthly_report_csv_and_pdf(world, client_for, make_user, other_agency):
     assert list(csv.DictReader(io.StringIO(none.content.decode()))) == []
     pdf = client.get(f"{LIST}report/pdf/", {"month": month})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf["Content-Type"] == "application/pdf"
+    # Each download is an access written to the log, filed under the owner (never a search of a partner's data).
+    downloads = AccessLogEntry.objects.filter(purpose_detail=REPORT_PURPOSE, username="pv-admin")
+    assert downloads.count() == 4 and {entry.agencies_searched[0] for entry in downloads} == {agency.pk}
     bad = client.get(f"{LIST}report/csv/", {"month": "March"})
     assert bad.status_code == 400 and bad.json()["month"] == [MONTH_FORMAT]
     assert client.get(f"{LIST}report/pdf/", {"month": month, "partner": "x"}).status_code == 400
@@ -94,7 +96,7 @@ def test_admin_shows_partner_searches_and_downloads_the_report(world, make_user,
     report = client.get(reverse("admin:reads_partnersearch_report"), {"month": f"{timezone.localdate():%Y-%m}"})
     assert report.status_code == 200 and "Dana Reyes" in report.content.decode()
     logged = AccessLogEntry.objects.latest("id")  # the download is itself an access, written to the log
-    assert logged.purpose_detail == PARTNER_REPORT_PURPOSE and logged.action == AccessAction.EXPORT
+    assert logged.purpose_detail == REPORT_PURPOSE and logged.action == AccessAction.EXPORT
     assert logged.result_count == 1 and logged.username == "pv-auditor"
     pdf = client.get(reverse("admin:reads_partnersearch_report"), {"month": "2026-01", "kind": "pdf"})
     assert pdf.content.startswith(b"%PDF")
