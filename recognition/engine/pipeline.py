@@ -170,16 +170,25 @@ class PlateRecognizer:
         return None
 
     # -- OCR ---------------------------------------------------------------------------------
-    def read_plate(self, img: np.ndarray, boxes) -> tuple[list[tuple[str, float]], str | None]:
-        """Ranked (plate, confidence) candidates and the issuing state of one plate, read in
-        every box of ``boxes`` (boxes of the same plate) at every CROP_MARGINS by every OCR model."""
+    def read_crops(self, img: np.ndarray, boxes) -> tuple[list[CropText], list[bool]]:
+        """What every OCR model saw in every box of ``boxes`` (boxes of the same plate) at every
+        CROP_MARGINS, and for each reading whether its crop keeps the whole plate."""
         crops = [(_crop(img, box, mx, my), mx >= 0 and my >= 0) for box in boxes for mx, my in CROP_MARGINS]
         crops = [(crop, whole) for crop, whole in crops if crop.size]
         texts = self.reader.read([crop for crop, _ in crops])
-        whole_plate = [whole for _, whole in crops] * self.reader.models
+        return texts, [whole for _, whole in crops] * self.reader.models
+
+    def decide(self, texts: list[CropText], whole: list[bool]) -> tuple[list[tuple[str, float]], str | None]:
+        """Ranked (plate, confidence) candidates and the issuing state from the readings of one
+        plate (``read_crops``)."""
         # the state's name and the plate's design are at its edges, which the tighter crop cuts off
-        state = self._state([text for text, whole in zip(texts, whole_plate, strict=True) if whole])
+        state = self._state([text for text, keep in zip(texts, whole, strict=True) if keep])
         return merge_candidates(rank_candidates(t.chars) for t in texts), state
+
+    def read_plate(self, img: np.ndarray, boxes) -> tuple[list[tuple[str, float]], str | None]:
+        """Ranked (plate, confidence) candidates and the issuing state of one plate, read in
+        every box of ``boxes`` (boxes of the same plate) at every CROP_MARGINS by every OCR model."""
+        return self.decide(*self.read_crops(img, boxes))
 
     def recognize(self, image: Any) -> list[PlateReading]:
         img = to_bgr(image)
