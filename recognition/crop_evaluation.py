@@ -15,10 +15,11 @@ protocol:
   figure.
 * **Conditions.** Each held-out crop is read as the box (``clean``), and once more shrunk to the
   size and quality of a plate in a street photo (``photo``: 50-150 px wide, slight blur, JPEG),
-  deterministically per crop.
+  deterministically per crop; ``photo-2``, ``photo-3``, ... are further draws (for tuning).
 
 ``evaluate_crops`` reports exact, within-one, the state (told / precision), a breakdown per state
-and per plate style (length and letter/digit layout) and the confusion pairs.
+and per plate style (length, letter/digit layout, whether the text fits its state's standard
+serial layouts: ``engine/formats.py``) and the confusion pairs.
 """
 
 from __future__ import annotations
@@ -101,10 +102,13 @@ def photo_like(img, key: str):
 
 
 def plate_style(plate: str, state: str) -> list[str]:
-    """The styles a crop is counted under: its length and its letter/digit layout."""
-    from .engine.plates import shape_of
+    """The styles a crop is counted under: its length, its letter/digit layout, and whether it fits
+    one of its state's standard serial layouts (engine/data/state_formats.tsv)."""
+    from .engine.formats import fits_state_format, layout
 
-    return [f"length {len(plate)}", f"layout {shape_of(plate)}"]
+    fit = fits_state_format(plate, state)
+    kind = "state format" if fit else "no state format (vanity, specialty, older)" if fit is False else "state unlisted"
+    return [f"length {len(plate)}", f"layout {layout(plate)}", kind]
 
 
 @dataclass
@@ -172,7 +176,7 @@ class CropReport:
         return [f"CROPS {c} folds={folds}/{self.of} {self.overall(c).text()}" for c in self._conditions()]
 
     def _conditions(self) -> list[str]:
-        return [c for c in CONDITIONS if any(r.condition == c for r in self.results)]
+        return list(dict.fromkeys(r.condition for r in self.results))
 
     def breakdown_text(self) -> str:
         lines = []
@@ -212,7 +216,8 @@ def evaluate_crops(
     for crop in crops:
         image = load_bgr(crop.path)
         for condition in conditions:
-            img = photo_like(image, crop.path.name) if condition == "photo" else image
+            # "photo", or "photo-2", "photo-3", ...: other draws of the same degradation
+            img = image if condition == "clean" else photo_like(image, crop.path.name + condition[5:])
             texts, whole = recognizer.read_crops(img, [(0, 0, img.shape[1], img.shape[0])])
             cands, state = recognizer.decide(texts, whole)
             read = normalize(cands[0][0]) if cands else ""

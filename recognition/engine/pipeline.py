@@ -23,6 +23,7 @@ import numpy as np
 from . import ImageError
 from .color import vehicle_color
 from .detector import Detection, PlateDetector, box_iou
+from .formats import rerank, state_probabilities
 from .ocr import DEFAULT_CRNN_PATHS, STATE_CLASSES, CRNNReader, CropText, RapidRecReader
 from .plates import merge_candidates, normalize, rank_candidates
 
@@ -132,6 +133,17 @@ CONFIRM_CONFIDENCE = 0.5
 WEAK_MIN_CHARS = 4
 
 
+# A reading's candidates (best first), and how many of the vote's are re-ranked by the state's
+# serial formats (engine/formats.py) before the list is cut: a plate read with a character
+# dropped or added by most crops is often further down. The weight and the state probability
+# from which the formats count were chosen by cross-validation on the plate crops
+# (tools/tune_decoding.py), never on the evaluation photos.
+CANDIDATES = 5
+CANDIDATES_RERANKED = 10
+FORMAT_WEIGHT = 2.0
+FORMAT_MIN_STATE_PROBABILITY = 0.9
+
+
 class PlateRecognizer:
     """Loads the detector and OCR once; ``recognize`` is thread-compatible for reading."""
 
@@ -146,6 +158,8 @@ class PlateRecognizer:
         fallback_imgsz: int | None = 960,
         refine: bool = True,
         weak_candidates: int = WEAK_CANDIDATES,
+        format_weight: float = FORMAT_WEIGHT,
+        format_min_probability: float = FORMAT_MIN_STATE_PROBABILITY,
     ):
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
         self.detector = PlateDetector(weights_path, imgsz=imgsz, conf=det_conf, threads=threads)
@@ -158,14 +172,18 @@ class PlateRecognizer:
         self.fallback_imgsz = fallback_imgsz
         self.refine = refine
         self.weak_candidates = weak_candidates
+        self.format_weight, self.format_min_probability = format_weight, format_min_probability
 
     # -- state -------------------------------------------------------------------------------
     @staticmethod
-    def _state(texts: list[CropText]) -> str | None:
+    def _state_probs(texts: list[CropText]) -> np.ndarray | None:
         probs = [t.state_probs for t in texts if t.state_probs is not None]
-        if not probs:
+        return np.mean(probs, axis=0) if probs else None
+
+    @staticmethod
+    def _state(mean: np.ndarray | None) -> str | None:
+        if mean is None:
             return None
-        mean = np.mean(probs, axis=0)
         best = int(np.argmax(mean))
         if mean[best] < STATE_MIN_PROBABILITY:
             return None
@@ -227,10 +245,19 @@ class PlateRecognizer:
 
     def decide(self, texts: list[CropText], whole: list[bool]) -> tuple[list[tuple[str, float]], str | None]:
         """Ranked (plate, confidence) candidates and the issuing state from the readings of one
-        plate (``read_crops``)."""
+        plate (``read_crops``): the crops' and models' candidates merged by vote, then re-ranked
+        by the state's serial formats where the state head is sure enough (``formats.rerank``)."""
         # the state's name and the plate's design are at its edges, which the tighter crop cuts off
-        state = self._state([text for text, keep in zip(texts, whole, strict=True) if keep])
-        return merge_candidates(rank_candidates(t.chars) for t in texts), state
+        probs = self._state_probs([text for text, keep in zip(texts, whole, strict=True) if keep])
+        merged = merge_candidates((rank_candidates(t.chars) for t in texts), top_k=CANDIDATES_RERANKED)
+        if probs is not None:
+            merged = rerank(
+                merged,
+                state_probabilities(probs, STATE_CLASSES),
+                weight=self.format_weight,
+                min_probability=self.format_min_probability,
+            )
+        return merged[:CANDIDATES], self._state(probs)
 
     def read_plate(self, img: np.ndarray, boxes) -> tuple[list[tuple[str, float]], str | None]:
         """Ranked (plate, confidence) candidates and the issuing state of one plate, read in
