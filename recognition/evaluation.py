@@ -17,19 +17,16 @@ BGR array (decoding is not timed) and:
 
 A plate that is not detected counts as wrong for ``exact`` and ``within1``.
 
-The issuing state is scored separately (``evaluate_states``) on the held-out tenth of the plate-crop
-set (``labels.csv``: image, state, plate), the only labelled states there are: ``told`` is the share
-of crops given a state, ``precision`` the share of those that are right.
+The plate crops (and the issuing state, labelled only there) are scored by ``crop_evaluation``.
 """
 
 from __future__ import annotations
 
-import csv
-import random
 import re
 import statistics
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +54,53 @@ def levenshtein(a: str, b: str) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
     return prev[-1]
+
+
+def edit_ops(label: str, read: str) -> list[tuple[str, str]]:
+    """The character edits that turn ``label`` into ``read`` (one shortest alignment): (label's
+    character, read character) pairs, ``""`` on the side where a character is missing."""
+    n, m = len(label), len(read)
+    d = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        d[i][0] = i
+    for j in range(m + 1):
+        d[0][j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (label[i - 1] != read[j - 1]))
+    ops, i, j = [], n, m
+    while i or j:
+        if i and j and d[i][j] == d[i - 1][j - 1] + (label[i - 1] != read[j - 1]):
+            if label[i - 1] != read[j - 1]:
+                ops.append((label[i - 1], read[j - 1]))
+            i, j = i - 1, j - 1
+        elif i and d[i][j] == d[i - 1][j] + 1:
+            ops.append((label[i - 1], ""))
+            i -= 1
+        else:
+            ops.append(("", read[j - 1]))
+            j -= 1
+    return ops[::-1]
+
+
+def confusion_pairs(pairs: Iterable[tuple[str, str | None]]) -> Counter:
+    """How often each edit (``edit_ops``) turns labels into readings, over (label, read) pairs;
+    a plate that was not read (None) counts as one ``(label, None)`` miss."""
+    counts: Counter = Counter()
+    for label, read in pairs:
+        if read is None:
+            counts[(label, None)] += 1
+        else:
+            counts.update(edit_ops(label, read))
+    return counts
+
+
+def confusions_text(counts: Counter, top: int = 20) -> str:
+    """``label>read xN`` for the most frequent edits, ``-`` for a missing character."""
+    parts = [
+        f"{a or '-'}>{b or '-'} x{n}" if b is not None else f"{a}>(none) x{n}" for (a, b), n in counts.most_common(top)
+    ]
+    return "CONFUSIONS " + (", ".join(parts) if parts else "none")
 
 
 @dataclass
@@ -109,14 +153,24 @@ class EvalReport:
         return statistics.median(r.ms for r in self.results) if self.results else 0.0
 
     @property
+    def p95_ms(self) -> float:
+        if not self.results:
+            return 0.0
+        times = sorted(r.ms for r in self.results)
+        return times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+
+    @property
     def mistakes(self) -> list[ImageResult]:
         return [r for r in self.results if not r.exact]
 
     def result_line(self) -> str:
         return (
             f"RESULT images={self.images} detect={self.detect:.3f} exact={self.exact:.3f} "
-            f"within1={self.within1:.3f} median_ms={self.median_ms:.0f}"
+            f"within1={self.within1:.3f} median_ms={self.median_ms:.0f} p95_ms={self.p95_ms:.0f}"
         )
+
+    def confusions_text(self) -> str:
+        return confusions_text(confusion_pairs((r.label, r.read) for r in self.results if not r.exact))
 
     def mistakes_text(self) -> str:
         lines = []
@@ -147,7 +201,7 @@ def read_labels(labels_path: str | Path) -> list[LabelledImage]:
     return items
 
 
-def _load_bgr(path: Path):
+def load_bgr(path: Path):
     import cv2  # local import: keeps this module importable without OpenCV
     import numpy as np
 
@@ -172,7 +226,7 @@ def evaluate(
         items = items[:limit]
     results = []
     for item in items:
-        image = _load_bgr(labels_path.parent / item.image)
+        image = load_bgr(labels_path.parent / item.image)
         t0 = time.perf_counter()
         readings = recognizer.recognize(image)
         ms = (time.perf_counter() - t0) * 1000.0
@@ -198,61 +252,3 @@ def evaluate(
         if progress:
             progress(res)
     return EvalReport(results)
-
-
-@dataclass(frozen=True)
-class LabelledCrop:
-    path: Path
-    state: str  # USPS code, upper case
-    plate: str
-
-
-def crop_split(
-    crops_dir: str | Path, exclude_labels: str | Path | None = None
-) -> tuple[list[LabelledCrop], list[LabelledCrop]]:
-    """The plate-crop set split for training (90 %) and held out (10 %), the same way every time.
-
-    Crops whose plate text is one of ``exclude_labels``'s (the evaluation photos' labels.tsv: the
-    same car must not be trained on) are left out before splitting. ``tools/train_ocr.py`` trains on
-    the first part and chooses models by the second; ``evaluate_states`` scores the second.
-    """
-    crops_dir = Path(crops_dir)
-    exclude = {item.plate for item in read_labels(exclude_labels)} if exclude_labels else set()
-    rows = []
-    with open(crops_dir / "labels.csv", newline="") as fh:
-        for n, row in enumerate(csv.reader(fh), 1):
-            if not row or row[0] == "image":
-                continue
-            if len(row) < 3:
-                raise ValueError(f"{crops_dir / 'labels.csv'}:{n}: expected 'image,state,plate', got {row!r}")
-            plate = normalize_plate(row[2])
-            if 3 <= len(plate) <= 10 and plate not in exclude:
-                rows.append(LabelledCrop(crops_dir / row[0], row[1].upper(), plate))
-    rows.sort(key=lambda r: r.path.name)
-    random.Random(1234).shuffle(rows)
-    held_out = len(rows) // 10
-    return rows[held_out:], rows[:held_out]
-
-
-@dataclass
-class StateReport:
-    crops: int
-    told: int
-    right: int
-
-    def result_line(self) -> str:
-        told = self.told / max(self.crops, 1)
-        precision = self.right / max(self.told, 1)
-        return f"STATE crops={self.crops} told={told:.3f} precision={precision:.3f}"
-
-
-def evaluate_states(crops: list[LabelledCrop], *, recognizer: Any) -> StateReport:
-    """Read each crop whole (as if the detector had boxed it) and score the state it is given."""
-    told = right = 0
-    for crop in crops:
-        image = _load_bgr(crop.path)
-        _, state = recognizer.read_plate(image, [(0, 0, image.shape[1], image.shape[0])])
-        if state:
-            told += 1
-            right += state == crop.state
-    return StateReport(len(crops), told, right)

@@ -7,9 +7,9 @@ Data (never the evaluation photos):
     (packages fonts-dejavu-core, fonts-dejavu-extra, fonts-liberation): the state's name on top, a slogan of
     that state below (or none), serial in the middle (random layouts, separators, colours), stickers, and
     sometimes a licence-plate frame with dealer text;
-  * the labelled real plate crops of ``--crops`` (``labels.csv``: image,state,plate), minus the held-out tenth
-    (recognition.evaluation.crop_split) and minus any plate text listed in ``--exclude-labels`` (pass the
-    evaluation set's labels.tsv so that a plate photographed twice cannot leak).
+  * the labelled real plate crops of ``--crops`` (``labels.csv``: image,state,plate), minus the held-out fold
+    (``--fold``, recognition.crop_evaluation.crop_split) and minus any plate text listed in ``--exclude-labels``
+    (pass the evaluation set's labels.tsv so that a plate photographed twice cannot leak).
 Both are heavily augmented to look like detector crops from 1080p street photos: box jitter,
 small rotation/shear, down-scaling to 40-220 px wide, blur, JPEG, noise, lighting.
 
@@ -41,9 +41,9 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from recognition.crop_evaluation import COMMITTED_HELD_OUT_FOLD, FOLDS, crop_split  # noqa: E402
 from recognition.engine.ocr import CHARSET, INPUT_H, INPUT_W, STATE_CLASSES, build_crnn, preprocess  # noqa: E402
 from recognition.engine.plates import COMMON_SHAPES, US_STATE_NAMES  # noqa: E402
-from recognition.evaluation import crop_split  # noqa: E402
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
 SERIAL_FONTS = [
@@ -286,8 +286,8 @@ def decode_greedy(logits: torch.Tensor) -> list[str]:
     return out
 
 
-def load_real(crops_dir: Path, exclude_labels: Path | None):
-    """The training and held-out crops (recognition.evaluation.crop_split) with their images and state classes."""
+def load_real(crops_dir: Path, exclude_labels: Path | None, fold: int, folds: int):
+    """The training and held-out crops (recognition.crop_evaluation.crop_split) with their images and state classes."""
 
     def load(crops):
         rows = []
@@ -299,7 +299,7 @@ def load_real(crops_dir: Path, exclude_labels: Path | None):
             rows.append((crop.path.name, img, crop.plate, state))
         return rows
 
-    train, held_out = crop_split(crops_dir, exclude_labels)
+    train, held_out = crop_split(crops_dir, exclude_labels, fold=fold, folds=folds)
     return load(train), load(held_out)
 
 
@@ -394,6 +394,15 @@ def main() -> None:
         type=Path,
         help="a labels.tsv (image x y width height plate) whose plate texts are kept out of training",
     )
+    ap.add_argument(
+        "--fold",
+        type=int,
+        default=COMMITTED_HELD_OUT_FOLD,
+        help="the fold of the crop set held out (recognition.crop_evaluation.crop_folds); a model may be scored "
+        "only on its held-out fold: put the models of fold i in <dir>/fold-<i>/ for manage.py recognition_eval "
+        "--crops-cv --fold-models <dir>",
+    )
+    ap.add_argument("--folds", type=int, default=FOLDS, help="folds of the crop set")
     ap.add_argument("--iters", type=int, default=4000)
     ap.add_argument("--batch", type=int, default=48)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -422,7 +431,7 @@ def main() -> None:
     cv2.setNumThreads(1)
     rng = random.Random(args.seed)
 
-    train, val = load_real(args.crops, args.exclude_labels)
+    train, val = load_real(args.crops, args.exclude_labels, args.fold, args.folds)
     print(f"real crops: train={len(train)} val={len(val)}", flush=True)
 
     # fixed validation images: clean crop, and a down-scaled degraded version

@@ -83,6 +83,7 @@ def onnx_from_pt(pt: Path) -> Path:
 class Detection:
     box: tuple[int, int, int, int]  # x1, y1, x2, y2 in image pixels
     confidence: float
+    weak: bool = False  # kept by the pipeline's second pass only after a search around it (pipeline.py)
 
 
 def box_iou(a, b) -> float:

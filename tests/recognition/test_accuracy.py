@@ -11,7 +11,14 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from recognition.evaluation import crop_split, evaluate, evaluate_states
+from recognition.crop_evaluation import (
+    COMMITTED_HELD_OUT_FOLD,
+    crop_split,
+    cross_validate,
+    evaluate_crops,
+    state_result_line,
+)
+from recognition.evaluation import evaluate
 from recognition.tasks import recognizer
 
 LABELS = settings.RECOGNITION_DATASETS_DIR / "us-plates-dev" / "labels.tsv"
@@ -28,9 +35,28 @@ def test_accuracy_on_labelled_us_photos():
     assert report.images >= 100
     assert report.detect >= 0.97
     assert report.within1 >= 0.95
-    # the target is 0.90 (reached: docs/benchmarks.md); one photo of slack for floating-point
-    # differences between CPUs (onnxruntime's kernels differ with the instruction set)
-    assert report.exact >= 0.89
+    # 0.910 measured (docs/recognition.md); one photo of slack for floating-point differences
+    # between CPUs (onnxruntime's kernels differ with the instruction set)
+    assert report.exact >= 0.90
+    assert report.detect >= 0.98
+
+
+@pytest.mark.skipif(
+    not (CROPS / "labels.csv").is_file() or not LABELS.is_file(),
+    reason=f"labelled plate crops not found at {CROPS} (set RECOGNITION_DATASETS_DIR to the shared datasets folder)",
+)
+def test_reading_of_the_held_out_plate_crops_as_boxed_and_as_in_a_street_photo():
+    # the crop cross-validation (manage.py recognition_eval --crops-cv) on the fold the models never trained on
+    report = cross_validate(
+        CROPS, LABELS, recognizer_for_fold=lambda i: recognizer() if i == COMMITTED_HELD_OUT_FOLD else None
+    )
+    print(*report.result_lines(), sep="\n")
+    clean, photo = report.overall("clean"), report.overall("photo")
+    assert clean.n == photo.n >= 70
+    # measured 0.919 and 0.892 (docs/recognition.md); a crop of slack each
+    assert clean.exact >= 0.90 * clean.n and photo.exact >= 0.87 * photo.n
+    assert clean.within1 >= 0.97 * clean.n and photo.within1 >= 0.97 * photo.n
+    assert clean.right >= 0.95 * clean.told  # the state, when told, is right
 
 
 @pytest.mark.skipif(
@@ -38,13 +64,14 @@ def test_accuracy_on_labelled_us_photos():
     reason=f"labelled plate crops not found at {CROPS} (set RECOGNITION_DATASETS_DIR to the shared datasets folder)",
 )
 def test_state_on_held_out_plate_crops():
-    # the tenth of the crop set that training never saw (the same split tools/train_ocr.py uses)
+    # the fold of the crop set that training never saw (the same split tools/train_ocr.py uses)
     _, held_out = crop_split(CROPS, exclude_labels=LABELS)
-    report = evaluate_states(held_out, recognizer=recognizer())
-    print(report.result_line())
-    assert report.crops >= 70
-    assert report.told >= 0.75 * report.crops  # a state is given for most plates...
-    assert report.right >= 0.90 * report.told  # ...and it is rarely wrong: below its threshold it says nothing
+    results = evaluate_crops(held_out, recognizer=recognizer(), conditions=("clean",))
+    print(state_result_line(results))
+    told = [r for r in results if r.state is not None]
+    assert len(results) >= 70
+    assert len(told) >= 0.75 * len(results)  # a state is given for most plates...
+    assert sum(r.state == r.crop.state for r in told) >= 0.90 * len(told)  # ...and it is rarely wrong
 
 
 @pytest.mark.skipif(
@@ -56,7 +83,30 @@ def test_recognition_eval_command_prints_state_then_result_last():
     call_command("recognition_eval", str(LABELS), limit=3, state_crops=str(CROPS), stdout=out)
     lines = out.getvalue().strip().splitlines()
     assert lines[-2].startswith("STATE crops=")
-    assert re.fullmatch(r"RESULT images=3 detect=\d\.\d{3} exact=\d\.\d{3} within1=\d\.\d{3} median_ms=\d+", lines[-1])
+    assert re.fullmatch(
+        r"RESULT images=3 detect=\d\.\d{3} exact=\d\.\d{3} within1=\d\.\d{3} median_ms=\d+ p95_ms=\d+", lines[-1]
+    )
+
+
+@pytest.mark.skipif(
+    not LABELS.is_file() or not (CROPS / "labels.csv").is_file(),
+    reason=f"datasets not found at {LABELS.parent.parent} (set RECOGNITION_DATASETS_DIR)",
+)
+def test_crops_cross_validation_reads_only_the_held_out_fold_and_never_the_photos(monkeypatch):
+    import recognition.evaluation
+
+    def no_photos(*args, **kwargs):
+        raise AssertionError("the photos were read while tuning")
+
+    monkeypatch.setattr(recognition.evaluation, "load_bgr", no_photos)  # evaluate() reads the photos with it
+    out = io.StringIO()
+    call_command("recognition_eval", str(LABELS), crops_cv=str(CROPS), stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert re.fullmatch(r"CROPS clean folds=0/10 n=7\d exact=\d\.\d{3} within1=.* state_precision=\d\.\d{3}", lines[-2])
+    assert lines[-1].startswith("CROPS photo folds=0/10 n=7")
+    assert any(line.startswith("  clean state CA: n=") for line in lines)
+    assert any(line.startswith("  photo style length 7: n=") for line in lines)
+    assert any(line.startswith("  clean CONFUSIONS ") for line in lines)
 
 
 def test_recognition_eval_command_refuses_a_missing_labels_file(tmp_path):
@@ -73,3 +123,9 @@ def test_recognition_eval_command_names_a_malformed_crop_labels_line(tmp_path):
         call_command("recognition_eval", str(tmp_path / "labels.tsv"), state_crops=str(crops), stdout=io.StringIO())
     with pytest.raises(CommandError, match="No labels.csv"):
         call_command("recognition_eval", str(tmp_path / "labels.tsv"), state_crops=str(tmp_path), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="No labels.csv"):
+        call_command("recognition_eval", str(tmp_path / "labels.tsv"), crops_cv=str(tmp_path), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="held out fold 0 of 10: give --fold-models"):
+        call_command(
+            "recognition_eval", str(tmp_path / "labels.tsv"), crops_cv=str(crops), folds=5, stdout=io.StringIO()
+        )

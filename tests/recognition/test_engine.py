@@ -1,5 +1,7 @@
 """The recognition engine's plate localisation and voting, on scenes the tests draw (real models, no Django)."""
 
+import copy
+
 import cv2
 import numpy as np
 import pytest
@@ -97,3 +99,52 @@ def test_crop_preprocessing_gives_the_models_input(shape):
     x = preprocess(crop)
     assert x.dtype == np.float32 and x.shape == (1, INPUT_H, INPUT_W)
     assert x.min() >= -1.0 and x.max() <= 1.0
+
+
+def _far(text: str, factor: float = 0.25) -> tuple[np.ndarray, tuple]:
+    """plate_scene shrunk by ``factor`` in a 1920x1080 photo (at 0.25 the plate is 22 px tall), and the plate's box."""
+    small = cv2.resize(_scene(text), None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    photo = np.full((1080, 1920, 3), (90, 100, 95), np.uint8)
+    y0, x0 = 500, 900
+    photo[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+    x1, y1, x2, y2 = PLATE_BOX
+    return photo, (x0 + x1 * factor, y0 + y1 * factor, x0 + x2 * factor, y0 + y2 * factor)
+
+
+@pytest.fixture
+def without_weak_candidates():
+    engine = copy.copy(recognizer())
+    engine.weak_candidates = 0
+    return engine
+
+
+def test_a_distant_plate_only_weakly_detected_is_found_by_the_search_around_it(without_weak_candidates):
+    photo, box = _far("5KDJ244")
+    (reading,) = recognizer().recognize(photo)
+    assert box_iou(reading.box, box) >= 0.5 and reading.plate == "5KDJ244"
+    assert without_weak_candidates.recognize(photo) == []  # neither size of the whole-photo search finds it
+
+
+class _WeakEverywhereDetector:
+    """The real detector, plus at the second pass's size a weak box on the empty road, which the search
+    around it then confirms: a plate-shaped thing where no text can be read."""
+
+    BOX = (200, 800, 260, 830)
+
+    def __init__(self, detector):
+        self.detector, self.imgsz, self.conf = detector, detector.imgsz, detector.conf
+
+    def detect(self, img, imgsz=None, conf=None):
+        if imgsz == 960:
+            return [Detection(self.BOX, 0.05)]
+        if imgsz == 320:
+            h, w = img.shape[:2]
+            return [Detection((w // 4, h // 4, 3 * w // 4, 3 * h // 4), 0.9)]
+        return self.detector.detect(img, imgsz=imgsz, conf=conf)
+
+
+def test_a_weak_box_confirmed_around_it_is_no_plate_where_no_text_is_read():
+    engine = copy.copy(recognizer())
+    engine.detector = _WeakEverywhereDetector(engine.detector)
+    photo = np.full((1080, 1920, 3), (90, 100, 95), np.uint8)
+    assert engine.recognize(photo) == []
