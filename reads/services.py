@@ -56,6 +56,11 @@ class IngestResult:
     updated: list[int] = field(default_factory=list)  # ids of reads a later message of their pass improved
 
 
+# The reads and, in the same statement, the plate index entries of the reads stored. The plate index takes its rows
+# from what the insert returned, so the reads are written (and their unique keys claimed) before any plate row is
+# locked, in plate order: the order in which concurrent batches take locks is the same as when these were two
+# statements. DO UPDATE ... WHERE false writes nothing but locks a plate already indexed until the batch commits,
+# so that the plate-index prune (_plates_prune) cannot remove it between this insert and the commit of its read.
 _INSERT_READS = """
 WITH input AS (
     SELECT * FROM unnest(
@@ -67,7 +72,7 @@ WITH input AS (
     ) WITH ORDINALITY AS t(camera_id, captured_at, plate, plate_state, plate_kind, confidence, vehicle_make,
            vehicle_model, vehicle_type, vehicle_color, direction, heading, latitude, longitude, image,
            plate_crop, source_id, n)
-)
+), stored AS (
 INSERT INTO reads_read (
     owner_agency_id, camera_id, captured_at, received_at, plate, plate_state, plate_kind, confidence, candidates,
     vehicle_make, vehicle_model, vehicle_type, vehicle_color, direction, heading, location, own_location, image,
@@ -81,7 +86,15 @@ SELECT %(agency_id)s, i.camera_id, i.captured_at, now(), i.plate, i.plate_state,
        i.longitude IS NOT NULL, i.image, i.plate_crop, %(source)s, i.source_id, %(recognition_job_id)s
 FROM input i LEFT JOIN reads_camera c ON c.id = i.camera_id
 ON CONFLICT (owner_agency_id, source_id, captured_at) DO NOTHING
-RETURNING id, source_id
+RETURNING id, source_id, plate
+), plates AS (
+INSERT INTO reads_plate (plate, canonical)
+SELECT k.plate, k.canonical FROM unnest(%(plates)s::text[], %(canonicals)s::text[]) AS k(plate, canonical)
+WHERE k.plate IN (SELECT plate FROM stored)
+ORDER BY k.plate
+ON CONFLICT (plate) DO UPDATE SET canonical = EXCLUDED.canonical WHERE false
+)
+SELECT id, source_id FROM stored
 """
 
 # Cameras heard from. Concurrent batches of the same cameras used to lock these rows in whatever order the UPDATE
@@ -92,10 +105,14 @@ UPDATE reads_camera c SET last_heartbeat_at = GREATEST(c.last_heartbeat_at, %s)
 FROM (SELECT id FROM reads_camera WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED) s
 WHERE c.id = s.id
 """
+# A camera's heartbeat is kept to the second: each process remembers when it last recorded one per camera (once
+# committed) and does not write the camera's row again until a read at least that much later. A camera whose
+# messages arrive one per request would otherwise have its row updated by every one of them.
+HEARTBEAT_EVERY = dt.timedelta(seconds=1)
+_heartbeats_recorded: dict[int, dt.datetime] = {}
 
-# DO UPDATE ... WHERE false writes nothing but locks a plate already indexed until the batch commits, so that the
-# plate-index prune (_plates_prune) cannot remove it between this insert and the commit of its read. Plates are
-# sorted by the caller, so concurrent batches lock them in one order.
+# The plates of improved readings of vehicle passes (a read updated, not inserted), locked as _INSERT_READS does.
+# Plates are sorted by the caller, so concurrent batches lock them in one order.
 _INSERT_PLATES = """
 INSERT INTO reads_plate (plate, canonical)
 SELECT * FROM unnest(%s::text[], %s::text[])
@@ -119,6 +136,7 @@ def read_ingest(
     recognition_job_id: int | None = None,
     now: dt.datetime | None = None,
     pass_window: dt.timedelta | None = None,
+    cameras: Mapping[int, CameraInfo] | None = None,
 ) -> IngestResult:
     """The one ingest path for every source (batch API, OpenALPR agent, other peers, recognition, import).
 
@@ -132,6 +150,9 @@ def read_ingest(
     `pass_by_plate_s`, a read of the same camera with the same plate key that many seconds apart) is updated
     instead of storing another: the best reading wins, and a reading that changed is matched again unless its
     pass already raised an alert (one alert at most per pass).
+
+    `cameras` are the cameras the items name when the caller has just read them (peer ingest finds each message's
+    camera by the peer's identifier): validation then uses them instead of reading all of the agency's cameras.
     """
     if not items:
         raise IngestValidationError([], BATCH_EMPTY)
@@ -139,7 +160,9 @@ def read_ingest(
         raise IngestValidationError([], BATCH_TOO_LARGE.format(limit=MAX_BATCH, count=len(items)))
     now = now or timezone.now()
     oldest_allowed = now - dt.timedelta(days=agency.retention_days)
-    reads, errors = validate_items(items, cameras=_camera_infos(agency), now=now, oldest_allowed=oldest_allowed)
+    if cameras is None:
+        cameras = _camera_infos(agency)
+    reads, errors = validate_items(items, cameras=cameras, now=now, oldest_allowed=oldest_allowed)
     if errors:
         raise IngestValidationError(errors)
     files = _Files(agency, images or {}, plate_crops or {})
@@ -243,9 +266,26 @@ def _store_passes(
         keep.merged_ids = [row.id for row in merged]
     if rematch:
         alerts += _rematch(agency, rematch, source)
-    with connection.cursor() as cursor:
-        cursor.execute(_HEARTBEAT_SQL, [now, sorted({read.camera_id for read in reads})])
+    _heartbeat(reads, now)
     return stored, alerts, updated
+
+
+def _heartbeat(reads: list[ReadInput], now: dt.datetime) -> None:
+    """Record that the reads' cameras were heard from at `now` (in the caller's transaction), except cameras this
+    process recorded less than HEARTBEAT_EVERY before `now`."""
+    recorded = _heartbeats_recorded
+    due = sorted(
+        {
+            read.camera_id
+            for read in reads
+            if read.camera_id not in recorded or recorded[read.camera_id] <= now - HEARTBEAT_EVERY
+        }
+    )
+    if not due:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_HEARTBEAT_SQL, [now, due])
+    transaction.on_commit(lambda: recorded.update(dict.fromkeys(due, now)))
 
 
 def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
@@ -282,8 +322,7 @@ def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
 def _store(agency, reads, source, recognition_job_id, now) -> tuple[list[IngestedRead], int]:
     stored = _insert(agency, reads, source, recognition_job_id)
     alerts = _match(stored)
-    with connection.cursor() as cursor:
-        cursor.execute(_HEARTBEAT_SQL, [now, sorted({read.camera_id for read in reads})])
+    _heartbeat(reads, now)
     return stored, alerts
 
 
@@ -300,7 +339,7 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
     # or 1,000 separate JSON values (measured: 4 ms and 11 ms a batch).
     columns["captured_at"] = [read.captured_at.isoformat() for read in reads]
     columns["candidates"] = json.dumps([read.candidates for read in reads])
-    plates = sorted({read.plate for read in reads})  # sorted: concurrent batches lock index keys in one order
+    plates = sorted({read.plate for read in reads})
     # A psycopg cursor with server-side binding: the 18 arrays travel as bound parameters instead of being
     # rendered into the SQL text (Django's cursor quotes each of the 18,000 values in Python, which cost more
     # than the insert itself). Same connection, so the same transaction.
@@ -309,10 +348,16 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(
             _INSERT_READS,
-            {**columns, "agency_id": agency.pk, "source": source, "recognition_job_id": recognition_job_id},
+            {
+                **columns,
+                "agency_id": agency.pk,
+                "source": source,
+                "recognition_job_id": recognition_job_id,
+                "plates": plates,
+                "canonicals": [canonical_key(plate) for plate in plates],
+            },
         )
         returned = cursor.fetchall()
-        cursor.execute(_INSERT_PLATES, [plates, [canonical_key(plate) for plate in plates]])
     by_source = {read.source_id: read for read in reads}
     return [
         IngestedRead(

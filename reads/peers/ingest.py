@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db.models.functions import Lower
+from django.db import connection
 
 from agencies.models import Agency
 
 from ..choices import CameraPeer, ReadSource
-from ..models import Camera
 from ..services import IngestResult, read_ingest
+from ..validation import CameraInfo
 from .common import PeerError, PeerRead, place_time
 
 UNKNOWN_CAMERA = (
@@ -39,20 +40,46 @@ class PeerCameraError(PeerError):
     """The camera a read names is unknown or inactive: answered as an error on the `camera` field."""
 
 
-def peer_camera(*, agency: Agency, peer: str, read: PeerRead, cameras: dict | None = None) -> Camera:
+@dataclass(frozen=True, slots=True)
+class PeerCamera:
+    """What ingest needs of the camera a peer names: its id, what validation checks (kind, active) and how to place
+    its times. Read with one hand-written statement per message, not as a Camera (the ORM's query and the camera's
+    geography field cost several times the lookup itself)."""
+
+    id: int
+    name: str
+    kind: str
+    is_active: bool
+    time_zone: str
+    date_order: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+# Matched on lower(external_id) among the agency's cameras of that peer (the agency_id index narrows it to one
+# agency's cameras); in id order, so that two cameras whose ids differ only in case resolve the same way each time.
+_CAMERA_SQL = """
+SELECT lower(external_id), id, name, kind, is_active, time_zone, date_order FROM reads_camera
+WHERE agency_id = %s AND peer = %s AND lower(external_id) = ANY(%s) ORDER BY id
+"""
+
+
+def peer_camera(*, agency: Agency, peer: str, read: PeerRead, cameras: dict | None = None) -> PeerCamera:
     """The agency's camera the peer calls `read.camera` (or one of `read.camera_keys`), matched without regard to
-    case; PeerCameraError naming the identifier received when there is none or it is not active."""
+    case; PeerCameraError naming the identifier received when there is none or it is not active. `cameras` keeps
+    the answers for the caller (one request's reads, or the Frigate subscriber's few seconds)."""
     keys = [key.lower() for key in (read.camera, *read.camera_keys) if key]
     cache_key = tuple(keys)
     if cameras is not None and cache_key in cameras:
         camera = cameras[cache_key]
     else:
-        found = {
-            camera.external_lower: camera
-            for camera in Camera.objects.annotate(external_lower=Lower("external_id")).filter(
-                agency=agency, peer=peer, external_lower__in=keys
-            )
-        }
+        with connection.cursor() as cursor:
+            cursor.execute(_CAMERA_SQL, [agency.pk, peer, keys])
+            found: dict[str, PeerCamera] = {}
+            for lowered, *row in cursor.fetchall():
+                found.setdefault(lowered, PeerCamera(*row))
         camera = next((found[key] for key in keys if key in found), None)
         if cameras is not None:
             cameras[cache_key] = camera
@@ -70,15 +97,18 @@ def peer_reads_ingest(
     peer: str,
     reads: Sequence[PeerRead],
     pass_window_s: int,
-    camera: Camera | None = None,
+    camera=None,
     now: dt.datetime | None = None,
 ) -> IngestResult:
     """Store a peer's reads through read_ingest; PeerError for a camera or time that cannot be placed,
-    IngestValidationError for a read the ingest rules refuse. Nothing is stored unless every read is good."""
+    IngestValidationError for a read the ingest rules refuse. Nothing is stored unless every read is good.
+    `camera` (a Camera or PeerCamera) is the camera of every read when the caller has found it already."""
     items, images, crops = [], {}, {}
     cameras: dict = {}
+    infos: dict[int, CameraInfo] = {}
     for read in reads:
         mapped = camera or peer_camera(agency=agency, peer=peer, read=read, cameras=cameras)
+        infos[mapped.pk] = CameraInfo(mapped.pk, mapped.kind, mapped.is_active)
         captured_at = place_time(
             read.time, camera=read.camera, time_zone=mapped.time_zone, date_order=mapped.date_order
         )
@@ -95,4 +125,5 @@ def peer_reads_ingest(
         plate_crops=crops,
         now=now,
         pass_window=dt.timedelta(seconds=pass_window_s),
+        cameras=infos,
     )
