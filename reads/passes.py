@@ -38,7 +38,11 @@ _BY_SOURCE_ID = (
 
 # Serialises the messages of one pass (or, for passes found by plate, of one camera) across processes, for the
 # length of the ingest transaction: two messages of one pass arriving together must not both store a read.
-PASS_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 7321))"
+# Keys are locked in one statement, in sorted order, so two batches never wait on each other in a circle.
+PASS_LOCK_SQL = (
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7321))) "
+    "FROM (SELECT k FROM unnest(%s::text[]) AS k ORDER BY k) AS s"
+)
 
 
 @dataclass(slots=True)

@@ -1,5 +1,6 @@
 """From a peer's parsed reads to the one ingest service: find the camera the peer names, place its times, and
-store the reads with pass merging (reads.services.read_ingest with a pass window).
+store the reads with pass merging (reads.services.read_ingest's two halves with a pass window, the second through
+reads.ingest_groups, so that messages arriving together share one transaction).
 
 A read is refused when its camera is not mapped, or not active, in the receiving agency: no camera is ever
 created by a read (a public agency's camera is enabled only after its public comment meeting).
@@ -16,7 +17,8 @@ from django.db import connection
 from agencies.models import Agency
 
 from ..choices import CameraPeer, ReadSource
-from ..services import IngestResult, read_ingest
+from ..ingest_groups import ingest_groups
+from ..services import IngestResult, ingest_validate
 from ..validation import CameraInfo
 from .common import PeerError, PeerRead, place_time
 
@@ -117,7 +119,7 @@ def peer_reads_ingest(
             images[read.pass_id[:128]] = read.image
         if read.plate_crop:
             crops[read.pass_id[:128]] = read.plate_crop
-    return read_ingest(
+    batch = ingest_validate(
         agency=agency,
         items=items,
         source=SOURCES[peer],
@@ -127,3 +129,5 @@ def peer_reads_ingest(
         pass_window=dt.timedelta(seconds=pass_window_s),
         cameras=infos,
     )
+    # Stored with the messages other threads of this process are storing at this moment (reads.ingest_groups).
+    return ingest_groups.store(batch)
