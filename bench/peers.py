@@ -5,6 +5,7 @@ with hotlist matching against 1,000,000 active entries.
     python bench/peers.py --passes 1000 --entries 0 --peers frigate,axis --images
     python bench/peers.py --passes 1000 --peers frigate --no-group-commit   # each message in its own transaction
     python bench/peers.py --mqtt-messages 10000         # the Frigate subscriber too (Mosquitto on localhost:1883)
+    python bench/peers.py --passes 0 --mqtt-messages 15000 --mqtt-rate 500  # 30 s at 500 messages/s
     python bench/peers.py --passes 0 --mqtt-messages 3000 --mqtt-version 3.1.1
 
 Each pass is one request with one image-less message (with --images, the multipart peers carry a 30 kB JPEG), posted
@@ -267,9 +268,30 @@ def _bench_peer(peer: str, passes: int, workers: int, threads: int, secret: str,
     )
 
 
-def _bench_mqtt(messages: int, port: int, version: str) -> str:
-    """A subscriber connected to the broker; `messages` Frigate events (one pass each) published as fast as one
-    publisher can; the time from the first publish to the last read stored."""
+def _publish_paced(payloads: list[dict], port: int, client_id: str, rate: int) -> None:
+    """Publish at `rate` messages a second, as cameras do (a steady flow, not one burst), from one connection."""
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    client.max_inflight_messages_set(1000)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    started, pending = time.perf_counter(), []
+    for n, message in enumerate(payloads):
+        pending.append(client.publish(message["topic"], message["payload"], qos=message["qos"]))
+        ahead = started + (n + 1) / rate - time.perf_counter()
+        if ahead > 0:
+            time.sleep(ahead)
+    for info in pending:
+        info.wait_for_publish(30)
+    client.disconnect()
+    client.loop_stop()
+
+
+def _bench_mqtt(messages: int, port: int, version: str, rate: int) -> str:
+    """A subscriber connected to the broker; `messages` Frigate events (one pass each) published at `rate` a second
+    (0: as fast as one publisher can); the time from the first publish to the last read stored, and how long after
+    the last publish that was (the subscriber keeps up when it is about one batch's wait)."""
     from paho.mqtt import publish
 
     from agencies.models import Agency
@@ -294,8 +316,11 @@ def _bench_mqtt(messages: int, port: int, version: str) -> str:
     subscriber.start()
     subscriber.connected.wait(10)
     started = time.perf_counter()
-    for start in range(0, messages, 500):
-        publish.multiple(payloads[start : start + 500], port=port, client_id=f"{prefix}-pub")
+    if rate:
+        _publish_paced(payloads, port, f"{prefix}-pub", rate)
+    else:
+        for start in range(0, messages, 500):
+            publish.multiple(payloads[start : start + 500], port=port, client_id=f"{prefix}-pub")
     published = time.perf_counter() - started
     deadline, last, still, stored, done_at = time.monotonic() + 300, None, 0, 0, time.perf_counter()
     while time.monotonic() < deadline:
@@ -312,7 +337,8 @@ def _bench_mqtt(messages: int, port: int, version: str) -> str:
     elapsed = done_at - started
     subscriber.stop()
     return (f"RESULT mqtt_messages_per_s={stored / elapsed:.0f} messages={messages} stored={stored} "
-            f"seconds={elapsed:.2f} publish_seconds={published:.2f} mqtt={version}")  # fmt: skip
+            f"seconds={elapsed:.2f} publish_seconds={published:.2f} lag_after_last_publish_s="
+            f"{max(0.0, elapsed - published):.2f} publish_rate={rate or 'max'} mqtt={version}")  # fmt: skip
 
 
 def main() -> None:
@@ -327,6 +353,7 @@ def main() -> None:
     parser.add_argument("--mqtt-messages", type=int, default=0, help="also time the Frigate subscriber")
     parser.add_argument("--mqtt-port", type=int, default=1883)
     parser.add_argument("--mqtt-version", default="5", choices=["3.1.1", "5"])
+    parser.add_argument("--mqtt-rate", type=int, default=0, help="publish this many messages a second (0: at once)")
     args = parser.parse_args()
     os.environ["THROTTLE_INGEST"] = "100000000/min"
     setup(DATABASE)
@@ -338,7 +365,7 @@ def main() -> None:
         grouped = not args.no_group_commit
         print(_bench_peer(peer, args.passes, args.workers, args.threads, secret, args.images, grouped), flush=True)
     if args.mqtt_messages:
-        print(_bench_mqtt(args.mqtt_messages, args.mqtt_port, args.mqtt_version), flush=True)
+        print(_bench_mqtt(args.mqtt_messages, args.mqtt_port, args.mqtt_version, args.mqtt_rate), flush=True)
 
 
 if __name__ == "__main__":

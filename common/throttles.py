@@ -70,6 +70,13 @@ class FailOpenScopedRateThrottle(FailOpenMixin, ScopedRateThrottle, CountingMixi
     """DRF's ScopedRateThrottle (the view's `throttle_scope`, the ingest views'), counted in one round trip
     (CountingMixin), failing open when the cache is down."""
 
+    def get_rate(self):
+        # DRF's ScopedRateThrottle reads the rates once, at import; read them when the request arrives (module doc).
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError as exc:
+            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}.") from exc
+
 
 class ScopeRateThrottle(SimpleRateThrottle):
     """A throttle for one fixed scope, counting per signed-in user, or per client address for anonymous calls."""

@@ -68,29 +68,42 @@ WHERE agency_id = %s AND peer = %s AND lower(external_id) = ANY(%s) ORDER BY id
 """
 
 
-def peer_camera(*, agency: Agency, peer: str, read: PeerRead, cameras: dict | None = None) -> PeerCamera:
-    """The agency's camera the peer calls `read.camera` (or one of `read.camera_keys`), matched without regard to
-    case; PeerCameraError naming the identifier received when there is none or it is not active. `cameras` keeps
-    the answers for the caller (one request's reads, or the Frigate subscriber's few seconds)."""
-    keys = [key.lower() for key in (read.camera, *read.camera_keys) if key]
-    cache_key = tuple(keys)
-    if cameras is not None and cache_key in cameras:
-        camera = cameras[cache_key]
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(_CAMERA_SQL, [agency.pk, peer, keys])
-            found: dict[str, PeerCamera] = {}
-            for lowered, *row in cursor.fetchall():
-                found.setdefault(lowered, PeerCamera(*row))
-        camera = next((found[key] for key in keys if key in found), None)
-        if cameras is not None:
-            cameras[cache_key] = camera
+def _keys(read: PeerRead) -> tuple[str, ...]:
+    return tuple(key.lower() for key in (read.camera, *read.camera_keys) if key)
+
+
+def _cameras_named(*, agency: Agency, peer: str, keys) -> dict[str, PeerCamera]:
+    """{lower-cased identifier: camera} of the agency's cameras of `peer` that the identifiers name: one statement."""
+    found: dict[str, PeerCamera] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CAMERA_SQL, [agency.pk, peer, sorted(set(keys))])
+        for lowered, *row in cursor.fetchall():
+            found.setdefault(lowered, PeerCamera(*row))
+    return found
+
+
+def _usable(camera: PeerCamera | None, *, peer: str, read: PeerRead) -> PeerCamera:
     label = CameraPeer(peer).label
     if camera is None:
         raise PeerCameraError(UNKNOWN_CAMERA.format(peer=label, identifier=read.camera))
     if not camera.is_active:
         raise PeerCameraError(INACTIVE_CAMERA.format(peer=label, identifier=read.camera, name=camera.name))
     return camera
+
+
+def peer_camera(*, agency: Agency, peer: str, read: PeerRead, cameras: dict | None = None) -> PeerCamera:
+    """The agency's camera the peer calls `read.camera` (or one of `read.camera_keys`), matched without regard to
+    case; PeerCameraError naming the identifier received when there is none or it is not active. `cameras` keeps
+    the answers for the caller (the Frigate subscriber's few seconds)."""
+    keys = _keys(read)
+    if cameras is not None and keys in cameras:
+        camera = cameras[keys]
+    else:
+        found = _cameras_named(agency=agency, peer=peer, keys=keys)
+        camera = next((found[key] for key in keys if key in found), None)
+        if cameras is not None:
+            cameras[keys] = camera
+    return _usable(camera, peer=peer, read=read)
 
 
 def peer_reads_ingest(
@@ -106,10 +119,14 @@ def peer_reads_ingest(
     IngestValidationError for a read the ingest rules refuse. Nothing is stored unless every read is good.
     `camera` (a Camera or PeerCamera) is the camera of every read when the caller has found it already."""
     items, images, crops = [], {}, {}
-    cameras: dict = {}
     infos: dict[int, CameraInfo] = {}
+    # The cameras of all the reads in one statement (a subscriber's batch names many), read afresh for each call:
+    # a camera deactivated a moment ago refuses the next message.
+    found = {} if camera else _cameras_named(agency=agency, peer=peer, keys=[key for r in reads for key in _keys(r)])
     for read in reads:
-        mapped = camera or peer_camera(agency=agency, peer=peer, read=read, cameras=cameras)
+        mapped = camera or _usable(
+            next((found[key] for key in _keys(read) if key in found), None), peer=peer, read=read
+        )
         infos[mapped.pk] = CameraInfo(mapped.pk, mapped.kind, mapped.is_active)
         captured_at = place_time(
             read.time, camera=read.camera, time_zone=mapped.time_zone, date_order=mapped.date_order
