@@ -91,6 +91,39 @@ def _usable(camera: PeerCamera | None, *, peer: str, read: PeerRead) -> PeerCame
     return camera
 
 
+# The OpenALPR agent's camera: by agent_uid and agent number, else (the same statement) by external_id.
+_AGENT_CAMERA_SQL = """
+SELECT agent_uid = %(agent)s AND agent_camera_id = %(number)s, lower(external_id), id, name, kind, is_active,
+       time_zone, date_order
+FROM reads_camera
+WHERE agency_id = %(agency)s AND (
+    (agent_uid = %(agent)s AND agent_camera_id = %(number)s)
+    OR (peer = %(peer)s AND lower(external_id) = ANY(%(keys)s))
+)
+ORDER BY 1 DESC, id
+"""
+
+
+def agent_camera(*, agency: Agency, agent_uid: str, number, read: PeerRead) -> tuple[PeerCamera | None, PeerCamera]:
+    """The camera an OpenALPR agent document names, in one statement: (the camera mapped by `agent_uid` and agent
+    camera `number`, or None; else the one mapped by external_id as peer_camera finds it). PeerCameraError from the
+    second when neither maps it, or the one found is not active."""
+    params = {"agency": agency.pk, "agent": agent_uid or None, "number": number if agent_uid else None,
+              "peer": CameraPeer.OPENALPR, "keys": list(_keys(read))}  # fmt: skip
+    by_agent, found = None, {}
+    with connection.cursor() as cursor:
+        cursor.execute(_AGENT_CAMERA_SQL, params)
+        for is_agent, lowered, *row in cursor.fetchall():
+            if is_agent and by_agent is None:
+                by_agent = PeerCamera(*row)
+            elif lowered is not None:
+                found.setdefault(lowered, PeerCamera(*row))
+    if by_agent is not None:
+        return by_agent, by_agent
+    camera = next((found[key] for key in _keys(read) if key in found), None)
+    return None, _usable(camera, peer=CameraPeer.OPENALPR, read=read)
+
+
 def peer_camera(*, agency: Agency, peer: str, read: PeerRead, cameras: dict | None = None) -> PeerCamera:
     """The agency's camera the peer calls `read.camera` (or one of `read.camera_keys`), matched without regard to
     case; PeerCameraError naming the identifier received when there is none or it is not active. `cameras` keeps
