@@ -1,15 +1,61 @@
 """Bearer-token authentication against hashed, expiring, revocable, purpose-bound API tokens."""
 
+from functools import cache
+
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken
+from .models import Agency, ApiToken, Membership, User
 
 TOKEN_INVALID = "Invalid token."
 TOKEN_EXPIRED = "This token has expired; ask your agency admin for a new one."
 TOKEN_REVOKED = "This token has been revoked."
 USER_INACTIVE = "This account is deactivated."
+
+
+@cache
+def _token_lookup() -> tuple[str, list[tuple[type, list[str], int]]]:
+    """The statement that reads a token with its user, the user's membership and its agency (what
+    select_related("user", "user__membership", "user__membership__agency") reads), and each model's columns in it.
+    Written once per process: the ORM compiled that query again on every request, which cost half a millisecond,
+    three times the statement itself. No field of these models converts its value on the way from the database."""
+    tables = ((ApiToken, "t"), (User, "u"), (Membership, "m"), (Agency, "a"))
+    columns = [(model, [field.attname for field in model._meta.concrete_fields]) for model, _ in tables]
+    columns = [(model, names, names.index(model._meta.pk.attname)) for model, names in columns]
+    select = ", ".join(f'{alias}."{field.column}"' for model, alias in tables for field in model._meta.concrete_fields)
+    sql = (
+        f"SELECT {select} FROM {ApiToken._meta.db_table} t "  # noqa: S608 (table and column names of our models)
+        f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
+        f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
+        f"LEFT JOIN {Agency._meta.db_table} a ON a.id = m.agency_id "
+        "WHERE t.prefix = %s"
+    )
+    return sql, columns
+
+
+def token_with_account(prefix: str) -> ApiToken | None:
+    """The token whose prefix is `prefix`, with token.user, user.membership and membership.agency already loaded
+    (one statement, as select_related would), or None."""
+    sql, columns = _token_lookup()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for model, names, pk in columns:
+        values = row[start : start + len(names)]
+        start += len(names)
+        instances.append(model.from_db(connection.alias, names, values) if values[pk] is not None else None)
+    token, user, membership, agency = instances
+    ApiToken.user.field.set_cached_value(token, user)
+    User.membership.related.set_cached_value(user, membership)
+    if membership is not None:
+        Membership.user.field.set_cached_value(membership, user)
+        Membership.agency.field.set_cached_value(membership, agency)
+    return token
 
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):
@@ -30,12 +76,7 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         return self.authenticate_secret(secret)
 
     def authenticate_secret(self, secret: str):
-        prefix = secret.split(".", 1)[0]
-        token = (
-            ApiToken.objects.select_related("user", "user__membership", "user__membership__agency")
-            .filter(prefix=prefix)
-            .first()
-        )
+        token = token_with_account(secret.split(".", 1)[0])
         if token is None or not token.matches(secret):
             raise exceptions.AuthenticationFailed(TOKEN_INVALID)
         if token.revoked_at is not None:

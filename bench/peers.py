@@ -1,14 +1,20 @@
 """Reads per second through each peer's receiving endpoint, and messages per second through the Frigate subscriber,
 with hotlist matching against 1,000,000 active entries.
 
-    python bench/peers.py                               # 4,000 passes per peer, 2 processes, 1,000,000 entries
+    python bench/peers.py                   # 4,000 passes per peer, 2 processes x 8 threads, 1,000,000 entries
     python bench/peers.py --passes 1000 --entries 0 --peers frigate,axis --images
+    python bench/peers.py --passes 1000 --peers frigate --no-group-commit   # each message in its own transaction
     python bench/peers.py --mqtt-messages 10000         # the Frigate subscriber too (Mosquitto on localhost:1883)
+    python bench/peers.py --passes 0 --mqtt-messages 15000 --mqtt-rate 500  # 30 s at 500 messages/s
     python bench/peers.py --passes 0 --mqtt-messages 3000 --mqtt-version 3.1.1
 
 Each pass is one request with one image-less message (with --images, the multipart peers carry a 30 kB JPEG), posted
-through Django's WSGI handler in-process (no network, no web server), each of `--workers` processes as a web worker
-would. Prints `RESULT peer=... reads_per_s=...` per peer, and `RESULT mqtt_messages_per_s=...`.
+through Django's WSGI handler in-process (no network, no web server) by `--threads` threads in each of `--workers`
+processes, as gunicorn's gthread workers serve them, so that messages arriving together are stored together
+(reads.ingest_groups). The database is alpr_bench_peers unless DATABASE_URL names another. Prints
+`RESULT peer=... reads_per_s=...` per peer, with the CPU that the web processes and their PostgreSQL backends spent
+per request (on a shared machine the rate follows the other jobs' load, the CPU per request much less), and
+`RESULT mqtt_messages_per_s=...`.
 """
 
 from __future__ import annotations
@@ -170,10 +176,24 @@ def _prepare(entries: int) -> str:
     return secret
 
 
-def _worker(args) -> tuple[int, int, float, float]:
-    worker, peer, passes, secret, start_at, images = args
+def _backend_cpu_s(pid: int) -> float:
+    """CPU seconds a PostgreSQL backend (same machine) has used: user + system time from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115, PTH123
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _worker(args) -> tuple[int, int, float, float, float]:
+    worker, peer, passes, threads, secret, start_at, images, grouped = args
     os.environ["THROTTLE_INGEST"] = "100000000/min"
     setup(DATABASE)
+    import threading
+
+    if not grouped:  # each message in its own transaction, as before group commit (reads.ingest_groups)
+        from reads.ingest_groups import ingest_groups
+        from reads.services import ingest_store
+
+        ingest_groups.store = lambda batch: ingest_store([batch])[0]
+
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -187,43 +207,91 @@ def _worker(args) -> tuple[int, int, float, float]:
                  _camera_name(peer, n % CAMERAS), image)
         for n in range(passes)
     ]  # fmt: skip
-    client = Client(HTTP_AUTHORIZATION=f"Token {secret}")
+    connection.close()
+    ready = threading.Barrier(threads + 1)
+    outcome: list[tuple[int, int, float]] = []
+
+    def serve(chunk: list) -> None:
+        """One web thread: its own client and database connection, as a gunicorn gthread thread has."""
+        client = Client(HTTP_AUTHORIZATION=f"Token {secret}")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        ready.wait()
+        backend = _backend_cpu_s(pid)
+        ok = refused = 0
+        for content, kwargs in chunk:
+            response = client.post(url, content, **kwargs)
+            if response.status_code in (200, 201):
+                ok += 1
+            else:
+                refused += 1
+                if refused <= 3:
+                    print(peer, response.status_code, response.content[:300])
+        outcome.append((ok, refused, _backend_cpu_s(pid) - backend))
+        connection.close()
+
+    pool = [threading.Thread(target=serve, args=(messages[t::threads],)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
     while time.time() < start_at:
         time.sleep(0.01)
+    ready.wait()
     started, cpu = time.perf_counter(), time.process_time()
-    ok = refused = 0
-    for content, kwargs in messages:
-        response = client.post(url, content, **kwargs)
-        if response.status_code == 201:
-            ok += 1
-        else:
-            refused += 1
-            if refused <= 3:
-                print(peer, response.status_code, response.content[:300])
+    for thread in pool:
+        thread.join()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    connection.close()
-    return ok, refused, elapsed, cpu
+    ok, refused, backend = (sum(values) for values in zip(*outcome, strict=True))
+    return ok, refused, elapsed, cpu, backend
 
 
-def _bench_peer(peer: str, passes: int, workers: int, secret: str, images: bool) -> str:
+def _bench_peer(peer: str, passes: int, workers: int, threads: int, secret: str, images: bool, grouped: bool) -> str:
     start_at = time.time() + 8  # the workers build their messages first
+    jobs = [(w, peer, passes // workers, threads, secret, start_at, images, grouped) for w in range(workers)]
     with mp.get_context("spawn").Pool(workers) as pool:
-        results = pool.map(_worker, [(w, peer, passes // workers, secret, start_at, images) for w in range(workers)])
+        results = pool.map(_worker, jobs)
     stored = sum(r[0] for r in results)
     wall = max(r[2] for r in results)
     refused = sum(r[1] for r in results)
-    # The web process's own CPU per request (Django, DRF, parsing, the ingest service's Python): what caps the rate
-    # once the machine is not shared; PostgreSQL's work is on top.
-    cpu_ms = sum(r[3] for r in results) / max(1, stored + refused) * 1000
+    requests = max(1, stored + refused)
+    # CPU per request of the web processes (Django, DRF, parsing, the ingest service's Python) and of the PostgreSQL
+    # backends serving them: on a shared machine the rate depends on the other jobs, these much less; their sum
+    # divided into the machine's cores is what this machine could do alone.
+    cpu_ms = sum(r[3] for r in results) / requests * 1000
+    db_ms = sum(r[4] for r in results) / requests * 1000
+    alone = (os.cpu_count() or 1) * 1000 / max(0.001, cpu_ms + db_ms)
     return (
         f"RESULT peer={peer} reads_per_s={stored / wall:.0f} reads={stored} refused={refused} seconds={wall:.2f} "
-        f"python_cpu_ms_per_request={cpu_ms:.1f} images={'yes' if images else 'no'}"
+        f"workers={workers} threads={threads} group_commit={'yes' if grouped else 'no'} "
+        f"python_cpu_ms_per_request={cpu_ms:.2f} postgres_cpu_ms_per_request={db_ms:.2f} "
+        f"cpu_bound_reads_per_s={alone:.0f} images={'yes' if images else 'no'}"
     )
 
 
-def _bench_mqtt(messages: int, port: int, version: str) -> str:
-    """A subscriber connected to the broker; `messages` Frigate events (one pass each) published as fast as one
-    publisher can; the time from the first publish to the last read stored."""
+def _publish_paced(payloads: list[dict], port: int, client_id: str, rate: int) -> None:
+    """Publish at `rate` messages a second, as cameras do (a steady flow, not one burst), from one connection."""
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    client.max_inflight_messages_set(1000)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    started, pending = time.perf_counter(), []
+    for n, message in enumerate(payloads):
+        pending.append(client.publish(message["topic"], message["payload"], qos=message["qos"]))
+        ahead = started + (n + 1) / rate - time.perf_counter()
+        if ahead > 0:
+            time.sleep(ahead)
+    for info in pending:
+        info.wait_for_publish(30)
+    client.disconnect()
+    client.loop_stop()
+
+
+def _bench_mqtt(messages: int, port: int, version: str, rate: int) -> str:
+    """A subscriber connected to the broker; `messages` Frigate events (one pass each) published at `rate` a second
+    (0: as fast as one publisher can); the time from the first publish to the last read stored, and how long after
+    the last publish that was (the subscriber keeps up when it is about one batch's wait)."""
     from paho.mqtt import publish
 
     from agencies.models import Agency
@@ -248,8 +316,11 @@ def _bench_mqtt(messages: int, port: int, version: str) -> str:
     subscriber.start()
     subscriber.connected.wait(10)
     started = time.perf_counter()
-    for start in range(0, messages, 500):
-        publish.multiple(payloads[start : start + 500], port=port, client_id=f"{prefix}-pub")
+    if rate:
+        _publish_paced(payloads, port, f"{prefix}-pub", rate)
+    else:
+        for start in range(0, messages, 500):
+            publish.multiple(payloads[start : start + 500], port=port, client_id=f"{prefix}-pub")
     published = time.perf_counter() - started
     deadline, last, still, stored, done_at = time.monotonic() + 300, None, 0, 0, time.perf_counter()
     while time.monotonic() < deadline:
@@ -266,19 +337,23 @@ def _bench_mqtt(messages: int, port: int, version: str) -> str:
     elapsed = done_at - started
     subscriber.stop()
     return (f"RESULT mqtt_messages_per_s={stored / elapsed:.0f} messages={messages} stored={stored} "
-            f"seconds={elapsed:.2f} publish_seconds={published:.2f} mqtt={version}")  # fmt: skip
+            f"seconds={elapsed:.2f} publish_seconds={published:.2f} lag_after_last_publish_s="
+            f"{max(0.0, elapsed - published):.2f} publish_rate={rate or 'max'} mqtt={version}")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passes", type=int, default=4000, help="passes (one request each) per peer")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="web processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per web process (gunicorn gthread)")
+    parser.add_argument("--no-group-commit", action="store_true", help="store each message in its own transaction")
     parser.add_argument("--entries", type=int, default=1_000_000, help="active hotlist entries to match against")
     parser.add_argument("--peers", default=",".join(PEERS))
     parser.add_argument("--images", action="store_true", help="multipart peers carry a JPEG")
     parser.add_argument("--mqtt-messages", type=int, default=0, help="also time the Frigate subscriber")
     parser.add_argument("--mqtt-port", type=int, default=1883)
     parser.add_argument("--mqtt-version", default="5", choices=["3.1.1", "5"])
+    parser.add_argument("--mqtt-rate", type=int, default=0, help="publish this many messages a second (0: at once)")
     args = parser.parse_args()
     os.environ["THROTTLE_INGEST"] = "100000000/min"
     setup(DATABASE)
@@ -287,9 +362,10 @@ def main() -> None:
 
     print(f"machine: {machine()}; workers={args.workers} hotlist_entries={HotlistEntry.objects.count()}")
     for peer in args.peers.split(",") if args.passes else ():
-        print(_bench_peer(peer, args.passes, args.workers, secret, args.images), flush=True)
+        grouped = not args.no_group_commit
+        print(_bench_peer(peer, args.passes, args.workers, args.threads, secret, args.images, grouped), flush=True)
     if args.mqtt_messages:
-        print(_bench_mqtt(args.mqtt_messages, args.mqtt_port, args.mqtt_version), flush=True)
+        print(_bench_mqtt(args.mqtt_messages, args.mqtt_port, args.mqtt_version, args.mqtt_rate), flush=True)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,23 @@ _COLUMNS = (
     "vehicle_make", "vehicle_model", "vehicle_type", "vehicle_color", "direction", "heading", "image", "plate_crop",
 )  # fmt: skip
 _SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM reads_read "  # noqa: S608 (this module's column names)
+# One index probe per pass id, on (owner_agency_id, source_id, captured_at). Written as a lateral join, with OFFSET 0
+# to keep the planner from flattening it: `source_id = ANY(...)` over a day's partition not yet analyzed (a new day,
+# stats of an empty table) was planned as a scan of all the agency's reads in the window, filtered by source_id.
+_BY_SOURCE_ID = (
+    "SELECT r.* FROM unnest(%s::text[]) AS k(pass_id) CROSS JOIN LATERAL ("  # noqa: S608 (this module's SQL)
+    + _SELECT
+    + "WHERE owner_agency_id = %s AND source = %s AND source_id = k.pass_id "
+    "AND captured_at >= %s AND captured_at <= %s OFFSET 0) AS r"
+)
 
 # Serialises the messages of one pass (or, for passes found by plate, of one camera) across processes, for the
 # length of the ingest transaction: two messages of one pass arriving together must not both store a read.
-PASS_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 7321))"
+# Keys are locked in one statement, in sorted order, so two batches never wait on each other in a circle.
+PASS_LOCK_SQL = (
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7321))) "
+    "FROM (SELECT k FROM unnest(%s::text[]) AS k ORDER BY k) AS s"
+)
 
 
 @dataclass(slots=True)
@@ -72,11 +85,7 @@ def pass_reads_find(
     keys = sorted({key for read, more in zip(reads, aliases, strict=True) for key in (read.source_id, *more)})
     times = [read.captured_at for read in reads]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _SELECT + "WHERE owner_agency_id = %s AND source = %s AND source_id = ANY(%s) "
-            "AND captured_at >= %s AND captured_at <= %s",
-            [agency_id, source, keys, min(times) - window, max(times) + window],
-        )
+        cursor.execute(_BY_SOURCE_ID, [keys, agency_id, source, min(times) - window, max(times) + window])
         rows = [_stored(row) for row in cursor.fetchall()]
         found: list[list[StoredPass]] = []
         for read, more, seconds in zip(reads, aliases, by_plate_s, strict=True):

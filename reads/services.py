@@ -56,6 +56,38 @@ class IngestResult:
     updated: list[int] = field(default_factory=list)  # ids of reads a later message of their pass improved
 
 
+@dataclass(eq=False)
+class IngestBatch:
+    """One caller's reads, validated and ready to store (ingest_validate). ingest_store stores it alone, or in one
+    transaction with other callers' batches of the same agency, source and pass window (reads.ingest_groups)."""
+
+    agency: Agency
+    source: str
+    items: Sequence
+    reads: list[ReadInput]
+    now: dt.datetime
+    images: Mapping[str, bytes]
+    plate_crops: Mapping[str, bytes]
+    recognition_job_id: int | None = None
+    pass_window: dt.timedelta | None = None
+
+    def pass_keys(self) -> set[str]:
+        """What this batch's passes are found by: their pass ids and aliases, and the cameras of passes found by
+        plate. Two batches that share one may describe the same pass, so they are never stored together."""
+        keys = set()
+        for read, item in zip(self.reads, self.items, strict=True):
+            keys.add(read.source_id)
+            keys.update(str(alias) for alias in item.get("pass_aliases") or ())
+            if item.get("pass_by_plate_s"):
+                keys.add(f"camera:{read.camera_id}")
+        return keys
+
+
+# The reads and, in the same statement, the plate index entries of the reads stored. The plate index takes its rows
+# from what the insert returned, so the reads are written (and their unique keys claimed) before any plate row is
+# locked, in plate order: the order in which concurrent batches take locks is the same as when these were two
+# statements. DO UPDATE ... WHERE false writes nothing but locks a plate already indexed until the batch commits,
+# so that the plate-index prune (_plates_prune) cannot remove it between this insert and the commit of its read.
 _INSERT_READS = """
 WITH input AS (
     SELECT * FROM unnest(
@@ -67,7 +99,7 @@ WITH input AS (
     ) WITH ORDINALITY AS t(camera_id, captured_at, plate, plate_state, plate_kind, confidence, vehicle_make,
            vehicle_model, vehicle_type, vehicle_color, direction, heading, latitude, longitude, image,
            plate_crop, source_id, n)
-)
+), stored AS (
 INSERT INTO reads_read (
     owner_agency_id, camera_id, captured_at, received_at, plate, plate_state, plate_kind, confidence, candidates,
     vehicle_make, vehicle_model, vehicle_type, vehicle_color, direction, heading, location, own_location, image,
@@ -81,7 +113,15 @@ SELECT %(agency_id)s, i.camera_id, i.captured_at, now(), i.plate, i.plate_state,
        i.longitude IS NOT NULL, i.image, i.plate_crop, %(source)s, i.source_id, %(recognition_job_id)s
 FROM input i LEFT JOIN reads_camera c ON c.id = i.camera_id
 ON CONFLICT (owner_agency_id, source_id, captured_at) DO NOTHING
-RETURNING id, source_id
+RETURNING id, source_id, plate
+), plates AS (
+INSERT INTO reads_plate (plate, canonical)
+SELECT k.plate, k.canonical FROM unnest(%(plates)s::text[], %(canonicals)s::text[]) AS k(plate, canonical)
+WHERE k.plate IN (SELECT plate FROM stored)
+ORDER BY k.plate
+ON CONFLICT (plate) DO UPDATE SET canonical = EXCLUDED.canonical WHERE false
+)
+SELECT id, source_id FROM stored
 """
 
 # Cameras heard from. Concurrent batches of the same cameras used to lock these rows in whatever order the UPDATE
@@ -92,10 +132,14 @@ UPDATE reads_camera c SET last_heartbeat_at = GREATEST(c.last_heartbeat_at, %s)
 FROM (SELECT id FROM reads_camera WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED) s
 WHERE c.id = s.id
 """
+# A camera's heartbeat is kept to the second: each process remembers when it last recorded one per camera (once
+# committed) and does not write the camera's row again until a read at least that much later. A camera whose
+# messages arrive one per request would otherwise have its row updated by every one of them.
+HEARTBEAT_EVERY = dt.timedelta(seconds=1)
+_heartbeats_recorded: dict[int, dt.datetime] = {}
 
-# DO UPDATE ... WHERE false writes nothing but locks a plate already indexed until the batch commits, so that the
-# plate-index prune (_plates_prune) cannot remove it between this insert and the commit of its read. Plates are
-# sorted by the caller, so concurrent batches lock them in one order.
+# The plates of improved readings of vehicle passes (a read updated, not inserted), locked as _INSERT_READS does.
+# Plates are sorted by the caller, so concurrent batches lock them in one order.
 _INSERT_PLATES = """
 INSERT INTO reads_plate (plate, canonical)
 SELECT * FROM unnest(%s::text[], %s::text[])
@@ -119,6 +163,7 @@ def read_ingest(
     recognition_job_id: int | None = None,
     now: dt.datetime | None = None,
     pass_window: dt.timedelta | None = None,
+    cameras: Mapping[int, CameraInfo] | None = None,
 ) -> IngestResult:
     """The one ingest path for every source (batch API, OpenALPR agent, other peers, recognition, import).
 
@@ -132,31 +177,80 @@ def read_ingest(
     `pass_by_plate_s`, a read of the same camera with the same plate key that many seconds apart) is updated
     instead of storing another: the best reading wins, and a reading that changed is matched again unless its
     pass already raised an alert (one alert at most per pass).
+
+    `cameras` are the cameras the items name when the caller has just read them (peer ingest finds each message's
+    camera by the peer's identifier): validation then uses them instead of reading all of the agency's cameras.
     """
+    batch = ingest_validate(
+        agency=agency, items=items, source=source, images=images, plate_crops=plate_crops,
+        recognition_job_id=recognition_job_id, now=now, pass_window=pass_window, cameras=cameras,
+    )  # fmt: skip
+    return ingest_store([batch])[0]
+
+
+def ingest_validate(
+    *,
+    agency: Agency,
+    items: Sequence,
+    source: str,
+    images: Mapping[str, bytes] | None = None,
+    plate_crops: Mapping[str, bytes] | None = None,
+    recognition_job_id: int | None = None,
+    now: dt.datetime | None = None,
+    pass_window: dt.timedelta | None = None,
+    cameras: Mapping[int, CameraInfo] | None = None,
+) -> IngestBatch:
+    """read_ingest's first half: the items validated (IngestValidationError listing every bad one), nothing
+    written."""
     if not items:
         raise IngestValidationError([], BATCH_EMPTY)
     if len(items) > MAX_BATCH:
         raise IngestValidationError([], BATCH_TOO_LARGE.format(limit=MAX_BATCH, count=len(items)))
     now = now or timezone.now()
     oldest_allowed = now - dt.timedelta(days=agency.retention_days)
-    reads, errors = validate_items(items, cameras=_camera_infos(agency), now=now, oldest_allowed=oldest_allowed)
+    if cameras is None:
+        cameras = _camera_infos(agency)
+    reads, errors = validate_items(items, cameras=cameras, now=now, oldest_allowed=oldest_allowed)
     if errors:
         raise IngestValidationError(errors)
-    files = _Files(agency, images or {}, plate_crops or {})
-    if pass_window is None:
+    return IngestBatch(
+        agency=agency, source=source, items=items, reads=reads, now=now, images=images or {},
+        plate_crops=plate_crops or {}, recognition_job_id=recognition_job_id, pass_window=pass_window,
+    )  # fmt: skip
+
+
+def ingest_store(batches: Sequence[IngestBatch]) -> list[IngestResult]:
+    """read_ingest's second half: store validated batches in one transaction and answer each with its own result.
+    Several batches go together only with a pass window, of one agency and source, and sharing no pass key
+    (IngestBatch.pass_keys; reads.ingest_groups sees to it)."""
+    first = batches[0]
+    agency, source, window = first.agency, first.source, first.pass_window
+    if len(batches) > 1 and (
+        window is None or any((b.agency.pk, b.source, b.pass_window) != (agency.pk, source, window) for b in batches)
+    ):
+        raise ValueError("Only peer batches of one agency, source and pass window are stored together.")
+    reads = [read for batch in batches for read in batch.reads]
+    items = [item for batch in batches for item in batch.items]
+    now = max(batch.now for batch in batches)
+    files = _Files(
+        agency,
+        {key: data for batch in batches for key, data in batch.images.items()},
+        {key: data for batch in batches for key, data in batch.plate_crops.items()},
+    )
+    if window is None:
         for read in reads:
             files.attach(read)
     days = {utc_day(read.captured_at) for read in reads}
 
-    def store() -> tuple[list[IngestedRead], int, list[int]]:
-        if pass_window is None:
-            return (*_store(agency, reads, source, recognition_job_id, now), [])
-        return _store_passes(agency, reads, items, source, now, pass_window, files)
+    def store() -> tuple[list[IngestedRead], list[int], list[tuple[str, int]]]:
+        if window is None:
+            return (*_store(agency, reads, source, first.recognition_job_id, now), [])
+        return _store_passes(agency, reads, items, source, now, window, files)
 
     # Partition DDL runs before the ingest transaction, so that a long batch never holds its locks.
     partitions_ensure(days)
     try:
-        stored, alerts, updated = store()
+        stored, alerted, updated = store()
     except IntegrityError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != NO_PARTITION_SQLSTATE:
             raise
@@ -165,11 +259,24 @@ def read_ingest(
         for day in days:
             forget_partition(day)
         partitions_ensure(days)
-        stored, alerts, updated = store()
-    duplicates = len(reads) - len(stored) - len(updated)
-    return IngestResult(
-        received=len(items), stored=len(stored), duplicates=duplicates, reads=stored, alerts=alerts, updated=updated
-    )
+        stored, alerted, updated = store()
+    results = []
+    for batch in batches:
+        mine = {read.source_id for read in batch.reads}
+        batch_stored = [read for read in stored if read.source_id in mine]
+        batch_updated = [read_id for source_id, read_id in updated if source_id in mine]
+        ids = {read.id for read in batch_stored} | set(batch_updated)
+        results.append(
+            IngestResult(
+                received=len(batch.items),
+                stored=len(batch_stored),
+                duplicates=len(batch.reads) - len(batch_stored) - len(batch_updated),
+                reads=batch_stored,
+                alerts=sum(1 for read_id in alerted if read_id in ids),
+                updated=batch_updated,
+            )
+        )
+    return results
 
 
 class _Files:
@@ -203,14 +310,13 @@ class _Files:
 @transaction.atomic
 def _store_passes(
     agency: Agency, reads: list[ReadInput], items: Sequence, source: str, now, window: dt.timedelta, files: _Files
-) -> tuple[list[IngestedRead], int, list[int]]:
+) -> tuple[list[IngestedRead], list[int], list[tuple[str, int]]]:
     aliases = [[str(alias) for alias in item.get("pass_aliases") or ()] for item in items]
     by_plate_s = [int(item.get("pass_by_plate_s") or 0) for item in items]
     locks = {f"{agency.pk}:{source}:{read.source_id}" for read in reads}
     locks |= {f"{agency.pk}:{source}:camera:{read.camera_id}" for read, s in zip(reads, by_plate_s, strict=True) if s}
     with connection.cursor() as cursor:
-        for key in sorted(locks):  # one order, so two batches never wait on each other in a circle
-            cursor.execute(PASS_LOCK_SQL, [key])
+        cursor.execute(PASS_LOCK_SQL, [sorted(locks)])
     found = pass_reads_find(
         agency_id=agency.pk, source=source, reads=reads, aliases=aliases, by_plate_s=by_plate_s, window=window
     )
@@ -218,8 +324,8 @@ def _store_passes(
     for read in new:
         files.attach(read)
     stored = _insert(agency, new, source, None) if new else []
-    alerts = _match(stored)
-    updated: list[int] = []
+    alerted = _match(stored)
+    updated: list[tuple[str, int]] = []  # (the message's source_id, the id of the read it improved)
     rematch: list[StoredPass] = []
     for read, rows in zip(reads, found, strict=True):
         if not rows:
@@ -236,19 +342,36 @@ def _store_passes(
         pass_reads_drop(agency_id=agency.pk, rows=merged)
         if changes or merged:
             pass_update(agency_id=agency.pk, stored=keep, changes=changes)
-            updated.append(keep.id)
+            updated.append((read.source_id, keep.id))
         if reading_changed:
             rematch.append(keep)
         # A read of the pass merged away may have raised the pass's alert: the kept read stands for it now.
         keep.merged_ids = [row.id for row in merged]
     if rematch:
-        alerts += _rematch(agency, rematch, source)
+        alerted += _rematch(agency, rematch, source)
+    _heartbeat(reads, now)
+    return stored, alerted, updated
+
+
+def _heartbeat(reads: list[ReadInput], now: dt.datetime) -> None:
+    """Record that the reads' cameras were heard from at `now` (in the caller's transaction), except cameras this
+    process recorded less than HEARTBEAT_EVERY before `now`."""
+    recorded = _heartbeats_recorded
+    due = sorted(
+        {
+            read.camera_id
+            for read in reads
+            if read.camera_id not in recorded or recorded[read.camera_id] <= now - HEARTBEAT_EVERY
+        }
+    )
+    if not due:
+        return
     with connection.cursor() as cursor:
-        cursor.execute(_HEARTBEAT_SQL, [now, sorted({read.camera_id for read in reads})])
-    return stored, alerts, updated
+        cursor.execute(_HEARTBEAT_SQL, [now, due])
+    transaction.on_commit(lambda: recorded.update(dict.fromkeys(due, now)))
 
 
-def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
+def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> list[int]:
     """Match improved readings of passes against the hotlists, except passes that already raised an alert."""
     ids = {row.id for row in rows} | {merged for row in rows for merged in row.merged_ids}
     from .hooks import ingest_alerted  # the hotlists app answers (reads imports nothing of hotlists)
@@ -256,7 +379,7 @@ def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
     alerted = ingest_alerted(ids)
     fresh = [row for row in rows if row.id not in alerted and not alerted & set(row.merged_ids)]
     if not fresh:
-        return 0
+        return []
     plates = sorted({row.plate for row in fresh})
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_PLATES, [plates, [canonical_key(plate) for plate in plates]])
@@ -272,6 +395,7 @@ def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
                 candidates=tuple(c["plate"] for c in row.candidates or () if c.get("plate") != row.plate),
                 image=row.image,
                 source=source,
+                source_id=row.source_id,
             )
             for row in fresh
         ]
@@ -279,12 +403,11 @@ def _rematch(agency: Agency, rows: list[StoredPass], source: str) -> int:
 
 
 @transaction.atomic
-def _store(agency, reads, source, recognition_job_id, now) -> tuple[list[IngestedRead], int]:
+def _store(agency, reads, source, recognition_job_id, now) -> tuple[list[IngestedRead], list[int]]:
     stored = _insert(agency, reads, source, recognition_job_id)
-    alerts = _match(stored)
-    with connection.cursor() as cursor:
-        cursor.execute(_HEARTBEAT_SQL, [now, sorted({read.camera_id for read in reads})])
-    return stored, alerts
+    alerted = _match(stored)
+    _heartbeat(reads, now)
+    return stored, alerted
 
 
 def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job_id: int | None) -> list[IngestedRead]:
@@ -300,7 +423,7 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
     # or 1,000 separate JSON values (measured: 4 ms and 11 ms a batch).
     columns["captured_at"] = [read.captured_at.isoformat() for read in reads]
     columns["candidates"] = json.dumps([read.candidates for read in reads])
-    plates = sorted({read.plate for read in reads})  # sorted: concurrent batches lock index keys in one order
+    plates = sorted({read.plate for read in reads})
     # A psycopg cursor with server-side binding: the 18 arrays travel as bound parameters instead of being
     # rendered into the SQL text (Django's cursor quotes each of the 18,000 values in Python, which cost more
     # than the insert itself). Same connection, so the same transaction.
@@ -309,10 +432,16 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(
             _INSERT_READS,
-            {**columns, "agency_id": agency.pk, "source": source, "recognition_job_id": recognition_job_id},
+            {
+                **columns,
+                "agency_id": agency.pk,
+                "source": source,
+                "recognition_job_id": recognition_job_id,
+                "plates": plates,
+                "canonicals": [canonical_key(plate) for plate in plates],
+            },
         )
         returned = cursor.fetchall()
-        cursor.execute(_INSERT_PLATES, [plates, [canonical_key(plate) for plate in plates]])
     by_source = {read.source_id: read for read in reads}
     return [
         IngestedRead(
@@ -325,17 +454,19 @@ def _insert(agency: Agency, reads: list[ReadInput], source: str, recognition_job
             candidates=tuple(candidate["plate"] for candidate in read.candidates if candidate["plate"] != read.plate),
             image=read.image,
             source=source,
+            source_id=source_id,
         )
         for read_id, source_id in returned
     ]
 
 
-def _match(stored: list[IngestedRead]) -> int:
+def _match(stored: list[IngestedRead]) -> list[int]:
+    """Match reads just stored; the read ids of the alerts raised (a read folded into an open alert raises none)."""
     if not stored:
-        return 0
+        return []
     from .hooks import ingest_match  # the hotlists app's matcher (reads imports nothing of hotlists)
 
-    return len(ingest_match(stored))
+    return [alert.read_id for alert in ingest_match(stored)]
 
 
 def camera_heartbeat(*, camera_ids: Sequence[int], at: dt.datetime | None = None) -> int:

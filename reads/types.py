@@ -19,3 +19,4 @@ class IngestedRead:
     candidates: tuple[str, ...] = field(default=())  # the OCR's alternative readings, normalized, best first
     image: str = ""  # storage path of the rear image, "" when none
     source: str = ""
+    source_id: str = ""  # the caller's id of the read (or of its vehicle pass)

@@ -61,7 +61,9 @@ def _record_request_refusal(*, mou_id: int, owner_id: int, partner_id: int) -> N
 # The two selectors below run on every request that reaches ALPR data (through agencies_visible_to) and at
 # every ingest (alert routing), so they are one hand-written statement each: the ORM's version of this query cost
 # about 5 ms of Python to compile per call, several times the query itself. Same rules as the module docstring.
-# {scope_field} comes from SCOPE_FIELDS, never from a caller.
+# {scope_field} comes from SCOPE_FIELDS, never from a caller. The Agency content type and its permission are
+# subqueries of their own (each names one row) rather than joins: PostgreSQL then plans a join of four tables
+# instead of seven, which halved the statement's cost (planning was most of it: 0.65 ms of 0.7 ms).
 _SHARING_SQL = """
 SELECT m.id, m.owner_id, m.partner_id, p.kind, p.state
 FROM sharing_mou m
@@ -71,12 +73,13 @@ WHERE m.{side} = %(agency)s AND m.{scope_field} AND m.status = 'active'
   AND EXISTS (
       SELECT 1 FROM guardian_groupobjectpermission g
       JOIN auth_group gr ON gr.id = g.group_id
-      JOIN auth_permission perm ON perm.id = g.permission_id
-      JOIN django_content_type pct ON pct.id = perm.content_type_id
-      JOIN django_content_type oct ON oct.id = g.content_type_id
       WHERE gr.name = %(group_prefix)s || m.partner_id::text
-        AND perm.codename = %(codename)s AND pct.app_label = 'agencies'
-        AND oct.app_label = 'agencies' AND oct.model = 'agency'
+        AND g.content_type_id = (SELECT id FROM django_content_type WHERE app_label = 'agencies' AND model = 'agency')
+        AND g.permission_id = (
+            SELECT id FROM auth_permission WHERE codename = %(codename)s AND content_type_id = (
+                SELECT id FROM django_content_type WHERE app_label = 'agencies' AND model = 'agency'
+            )
+        )
         AND g.object_pk = m.owner_id::text
   )
 """

@@ -22,7 +22,7 @@ from ..choices import AccessAction, CameraPeer, Channel, ReadSource
 from ..models import AccessLogEntry, Camera, EvidenceHold, PurgeRun, Read
 from ..peers import openalpr_frames
 from ..peers.common import PeerError, PeerRead
-from ..peers.ingest import PeerCameraError, peer_camera, peer_reads_ingest
+from ..peers.ingest import PeerCamera, PeerCameraError, agent_camera, peer_reads_ingest
 from ..placement import camera_placement_set
 from ..search import read_search
 from ..services import (
@@ -139,27 +139,27 @@ class OpenAlprWebhookView(APIView):
         return ingest_response(result)
 
     @staticmethod
-    def _camera(agency, document) -> Camera:
+    def _camera(agency, document) -> PeerCamera:
         agent, number = str(document.get("agent_uid") or ""), document.get("camera_id")
-        camera = None
         if number is not None and not openalpr.is_whole_number(number):
             raise ValidationError({"camera_id": [openalpr.FIELD_TYPE.format(name="camera_id", kind="a whole number")]})
-        if agent and number is not None:
-            camera = Camera.objects.filter(agency=agency, agent_uid=agent, agent_camera_id=number).first()
-        if camera is None:
-            keys = openalpr_frames.frame_camera_keys(document)
+        keys = openalpr_frames.frame_camera_keys(document)
+        probe = PeerRead(camera=keys[0] if keys else "", camera_keys=keys, pass_id="", time=None, plate="")
+        try:
+            by_agent, camera = agent_camera(
+                agency=agency, agent_uid=agent if number is not None else "", number=number, read=probe
+            )
+        except PeerCameraError as exc:
             if not keys:
-                raise ValidationError({"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent, camera=number)]})
-            probe = PeerRead(camera=keys[0], camera_keys=keys, pass_id="", time=None, plate="")
-            try:
-                return peer_camera(agency=agency, peer=CameraPeer.OPENALPR, read=probe)
-            except PeerCameraError as exc:
-                if "not active" in str(exc):
-                    raise ValidationError({"camera": [str(exc)]}) from None
                 raise ValidationError(
-                    {"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent or document.get("site_id"), camera=number)]}
+                    {"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent, camera=number)]}
                 ) from None
-        if not camera.is_active:
+            if "not active" in str(exc):
+                raise ValidationError({"camera": [str(exc)]}) from None
+            raise ValidationError(
+                {"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent=agent or document.get("site_id"), camera=number)]}
+            ) from None
+        if by_agent is not None and not by_agent.is_active:
             raise ValidationError({"camera": [INACTIVE_AGENT_CAMERA.format(agent=agent, camera=number)]})
         return camera
 

@@ -9,10 +9,12 @@ import datetime as dt
 import io
 import json
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -135,3 +137,24 @@ def found_by_search(client_for, make_user, search_body):
 
 def nothing_stored():
     return Read.objects.count() == 0 and Alert.objects.count() == 0
+
+
+@contextmanager
+def all_statements():
+    """The statements sent on this thread's database connection meanwhile, every one: Django's query capture
+    (django_assert_num_queries) misses those of the psycopg cursor that the ingest service's insert uses."""
+    connection.ensure_connection()
+    raw = connection.connection
+    factory = raw.cursor_factory
+    sent: list[str] = []
+
+    class Counting(factory):
+        def execute(self, query, params=None, **kwargs):
+            sent.append(str(query))
+            return super().execute(query, params, **kwargs)
+
+    raw.cursor_factory = Counting
+    try:
+        yield sent
+    finally:
+        raw.cursor_factory = factory

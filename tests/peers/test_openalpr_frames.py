@@ -89,3 +89,25 @@ def test_bad_frames(camera_client, agent_camera, change, message):
     change(body)
     response = camera_client.post(URL, body, format="json")
     assert response.status_code == 400 and message in response.content.decode() and nothing_stored()
+
+
+def test_unknown_and_inactive_agent_cameras_are_refused_naming_them(camera_client, agent_camera, peer_camera):
+    from reads.api.views import INACTIVE_AGENT_CAMERA, UNKNOWN_AGENT_CAMERA
+    from reads.peers.ingest import INACTIVE_CAMERA
+
+    body = document_json("openalpr_results.json")
+    unknown = camera_client.post(URL, {**body, "camera_id": 99}, format="json")
+    assert unknown.json() == {"camera_id": [UNKNOWN_AGENT_CAMERA.format(agent="X8RmEkBcprSRbF7quG1h", camera=99)]}
+    agent_camera.is_active = False
+    agent_camera.save()
+    inactive = camera_client.post(URL, body, format="json")
+    assert inactive.json() == {"camera": [INACTIVE_AGENT_CAMERA.format(agent="X8RmEkBcprSRbF7quG1h", camera=1234567)]}
+    mapped = peer_camera(CameraPeer.OPENALPR, "X8RmEkBcprSRbF7quG1h:77")
+    mapped.is_active = False
+    mapped.save()
+    by_external_id = camera_client.post(URL, {**body, "camera_id": 77}, format="json")
+    assert by_external_id.json() == {
+        "camera": [INACTIVE_CAMERA.format(peer="OpenALPR / Rekor agent", identifier="X8RmEkBcprSRbF7quG1h:77",
+                                          name=mapped.name)]
+    }  # fmt: skip
+    assert unknown.status_code == inactive.status_code == by_external_id.status_code == 400 and nothing_stored()
