@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from agencies.authentication import TOKEN_EXPIRED, TOKEN_INVALID, TOKEN_REVOKED
+from agencies.authentication import TOKEN_EXPIRED, TOKEN_INVALID, TOKEN_REVOKED, token_with_account
 from agencies.choices import Role, TokenPurpose
 from agencies.management.commands.issue_token import USER_INACTIVE, USER_NOT_FOUND
 from agencies.models import ApiToken
@@ -107,3 +107,28 @@ def test_issue_token_without_a_name_names_the_token_by_purpose_user_and_date(mak
     token = ApiToken.objects.get(user__username="ds-analyst")
     assert token.name.startswith("api token for ds-analyst, issued ")
     assert ApiToken.objects.count() == 1 and out.getvalue().strip()
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("with_membership", [True, False])
+def test_the_token_statement_loads_what_the_orm_loads(investigator, with_membership):
+    """The hand-written token statement (one per request) gives the token, its user, the membership and the agency
+    with every field's value as the ORM's select_related does, or None for a user of no agency."""
+    token, _ = ApiToken.issue(user=investigator, name="laptop")
+    if not with_membership:
+        investigator.membership.delete()
+    expected = ApiToken.objects.select_related("user", "user__membership", "user__membership__agency").get(
+        prefix=token.prefix
+    )
+    loaded = token_with_account(token.prefix)
+    assert _fields(loaded) == _fields(expected) and _fields(loaded.user) == _fields(expected.user)
+    membership = getattr(loaded.user, "membership", None)
+    if with_membership:
+        assert _fields(membership) == _fields(expected.user.membership)
+        assert _fields(membership.agency) == _fields(expected.user.membership.agency)
+    else:
+        assert membership is None
+    assert token_with_account("no-such-prefix") is None
