@@ -224,16 +224,21 @@ admin.site.unregister(TOTPDevice)
 class TOTPDeviceAdmin(RestrictedAdmin, _otp_totp_admin.TOTPDeviceAdmin):
     """Authenticator apps, a superuser's only like every second factor. A device's secret (its key, and the QR
     code and configuration page that carry it) is shown to its own user only, superusers included: whoever else
-    reads it holds that person's second factor."""
+    reads it holds that person's second factor. A device's user never changes (moving someone's device to oneself
+    would show its key), and a new device's key is always generated, never typed (whoever chose it would know it)."""
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or obj.user_id == request.user.pk:
+        if obj is not None and obj.user_id == request.user.pk:
             return fieldsets
         return [
             (name, {**options, "fields": [f for f in options["fields"] if f not in DEVICE_SECRET_FIELDS]})
             for name, options in fieldsets
         ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else [*fields, "user"]
 
     def config_view(self, request, pk):
         self._own_device(request, pk)

@@ -50,11 +50,12 @@ class CountingMixin(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        key = cache.make_and_validate_key(self.key)
+        # Its own key name: DRF's throttles keep a pickled list under `self.key`, which INCR cannot count.
+        key = cache.make_and_validate_key(f"count:{self.key}")
         # The cache's Redis client (Django's RedisCache): the same server and key prefix as every other count.
         pipe = cache._cache.get_client(key, write=True).pipeline()
         pipe.incr(key)
-        pipe.expire(key, self.duration, nx=True)
+        pipe.expire(key, self.duration, nx=True)  # NX: Redis 7 or later (docs/deploy.md)
         pipe.ttl(key)
         count, _, ttl = pipe.execute()
         if count <= self.num_requests:

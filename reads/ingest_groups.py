@@ -82,7 +82,12 @@ class IngestGroups:
             group, keys, size = [first], set(first.keys), len(first.batch.reads)
             kind = _kind(first.batch)
             for other in self._waiting[1:]:
-                if _kind(other.batch) != kind or not keys.isdisjoint(other.keys):
+                if _kind(other.batch) != kind:
+                    continue
+                if not keys.isdisjoint(other.keys):
+                    # Left for a later group; a later message sharing any of its keys waits too, so that messages
+                    # of one pass are stored in the order they came.
+                    keys |= other.keys
                     continue
                 if size + len(other.batch.reads) > MAX_BATCH:
                     break

@@ -155,4 +155,4 @@ def test_the_ingest_rate_limit_is_one_counter_per_caller(camera_client, driveway
     assert 0 < int(codes[2]["Retry-After"]) <= 60
     account = Read.objects.get(source_id__endswith="0.0-limit").camera.agency.memberships.get().user
     # One integer per caller and window (INCR), not DRF's list of every request's time read and written back whole.
-    assert cache.get(f"throttle_ingest_{account.pk}") == 3
+    assert cache.get(f"count:throttle_ingest_{account.pk}") == 3

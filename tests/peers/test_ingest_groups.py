@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.db import DataError, connection, transaction
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from hotlists.models import Alert
 from reads.choices import CameraPeer, ReadSource
-from reads.ingest_groups import IngestGroups
+from reads.ingest_groups import IngestGroups, _Waiting
 from reads.models import Read
 from reads.peers import frigate
 from reads.services import ingest_validate
@@ -186,3 +187,14 @@ def test_concurrent_requests_each_get_their_own_answer(agency, driveway, listed,
     assert len(set(ids)) == len(ids) == client_count * per_client - 1 == Read.objects.count()
     assert {key: body["alerts"] for key, (_, body) in answers.items() if body["alerts"]} == {(1, 2): 1}
     assert Alert.objects.get().read_id == answers[(1, 2)][1]["read_ids"][0]
+
+
+def test_a_message_left_for_a_later_group_keeps_later_messages_of_its_pass_behind_it():
+    """Waiting: A (pass p1), B (p1, and p2 as an alias), C (p2), D (p3). B cannot go with A; C must not go ahead of B
+    (they share p2), so the group is A and D, and B then C come after, in the order they came."""
+    batch = SimpleNamespace(agency=SimpleNamespace(pk=1), source=ReadSource.FRIGATE, pass_window=WINDOW, reads=[1])
+    groups = IngestGroups()
+    groups._waiting = [_Waiting(batch, keys) for keys in ({"p1"}, {"p1", "p2"}, {"p2"}, {"p3"})]
+    assert [waiting.keys for waiting in groups._take()] == [{"p1"}, {"p3"}]
+    assert [waiting.keys for waiting in groups._take()] == [{"p1", "p2"}]
+    assert [waiting.keys for waiting in groups._take()] == [{"p2"}]

@@ -66,6 +66,7 @@ from django.forms.models import model_to_dict
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from agencies.access import holding_of
@@ -1538,6 +1539,20 @@ def test_an_authenticator_apps_key_is_shown_on_its_own_users_page_only(world, ma
         page = client.get(_admin_url("otp_totp.totpdevice", "change", world.pk("totp", owner)))
         shown[owner] = "key" in page.context["adminform"].form.fields
     assert shown == {"superuser": True, "owner_clerk": False}
+    # Nor by the back door: a device cannot be moved to oneself (its user is fixed), and a new device's key is
+    # generated, never chosen by whoever adds it.
+    theirs = world.pk("totp", "owner_clerk")
+    page = client.get(_admin_url("otp_totp.totpdevice", "change", theirs))
+    assert "user" not in page.context["adminform"].form.fields
+    with transaction.atomic():
+        client.post(
+            _admin_url("otp_totp.totpdevice", "change", theirs),
+            {"user": world.users["superuser"].pk, "name": "mine now", "step": 30, "t0": 0, "digits": 6,
+             "tolerance": 1, "drift": 0, "confirmed": "on"},
+        )  # fmt: skip
+        assert TOTPDevice.objects.get(pk=theirs).user_id == world.users["owner_clerk"].pk
+        transaction.set_rollback(True)
+    assert "key" not in client.get(_admin_url("otp_totp.totpdevice", "add")).context["adminform"].form.fields
 
 
 def test_an_upload_for_recognition_in_admin_needs_current_training(world):
