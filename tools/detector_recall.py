@@ -174,6 +174,7 @@ def main() -> int:
     ap.add_argument("--fallback-imgsz", type=int, help="the recognizer's second-pass size (0: no second pass)")
     ap.add_argument("--weak-candidates", type=int, help="weak second-pass detections searched again (0: none)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--float-detector", action="store_true", help="run the detector's float model, not its int8 one")
     args = ap.parse_args()
     cv2.setNumThreads(args.threads)
     if not (args.scenes / "labels.tsv").is_file():
@@ -185,7 +186,7 @@ def main() -> int:
         kwargs["fallback_imgsz"] = args.fallback_imgsz or None
     if args.weak_candidates is not None:
         kwargs["weak_candidates"] = args.weak_candidates
-    rec = PlateRecognizer(threads=args.threads, **kwargs)
+    rec = PlateRecognizer(threads=args.threads, quantized_detector=not args.float_detector, **kwargs)
     rec.recognize(np.zeros((SCENE_H, SCENE_W, 3), np.uint8))  # warm-up
     measure(args.scenes, rec)
     return 0

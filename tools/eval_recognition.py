@@ -25,6 +25,7 @@ def main() -> int:
         action="append",
         help="a plate OCR ONNX model; repeat for an ensemble (default: the models in engine/models/)",
     )
+    ap.add_argument("--float-detector", action="store_true", help="run the detector's float model, not its int8 one")
     ap.add_argument("--no-refine", action="store_true", help="read the plates in the detector's boxes only")
     ap.add_argument("--mistakes", action="store_true", help="list images read wrongly")
     ap.add_argument("--limit", type=int)
@@ -49,6 +50,7 @@ def main() -> int:
         ocr_model_paths=args.ocr_model,
         threads=args.threads,
         refine=not args.no_refine,
+        quantized_detector=not args.float_detector,
     )
     rec.recognize(cv2.imread(str(next(args.labels.parent.glob("*.jpg")))))  # warm-up
     report = evaluate(args.labels, recognizer=rec, limit=args.limit)

@@ -3,15 +3,14 @@
 and a state head (the issuing state), trained together.
 
 Data (never the evaluation photos):
-  * synthetic US-style plates rendered with the DejaVu / Liberation fonts shipped by Debian
-    (packages fonts-dejavu-core, fonts-dejavu-extra, fonts-liberation): the state's name on top, a slogan of
-    that state below (or none), serial in the middle (random layouts, separators, colours), stickers, and
-    sometimes a licence-plate frame with dealer text;
+  * synthetic US plates (tools/synthetic_plates.py): each state's design, specialty and paper plates, stacked
+    small characters, bolts, stickers and frames over the edges;
   * the labelled real plate crops of ``--crops`` (``labels.csv``: image,state,plate), minus the held-out fold
     (``--fold``, recognition.crop_evaluation.crop_split) and minus any plate text listed in ``--exclude-labels``
     (pass the evaluation set's labels.tsv so that a plate photographed twice cannot leak).
-Both are heavily augmented to look like detector crops from 1080p street photos: box jitter,
-small rotation/shear, down-scaling to 40-220 px wide, blur, JPEG, noise, lighting.
+Both are heavily augmented to look like detector crops from 1080p street photos (synthetic_plates.augment): box
+jitter, rotation, shear and perspective, lighting, night and infrared looks, occlusion, down-scaling to 40-220 px
+wide, focus and motion blur, noise, JPEG.
 
 Reproducible: fixed seeds, single process, 0.3-0.45 s per iteration on 2 CPU cores. The committed models (an
 ensemble: the pipeline reads with each) were made in stages (docs/recognition.md, "Training the OCR"); the
@@ -27,7 +26,6 @@ second and third continue from the first, with seeds 7 and 8:
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import sys
 import time
@@ -36,237 +34,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from recognition.crop_evaluation import COMMITTED_HELD_OUT_FOLD, FOLDS, crop_split  # noqa: E402
 from recognition.engine.ocr import CHARSET, INPUT_H, INPUT_W, STATE_CLASSES, build_crnn, preprocess  # noqa: E402
-from recognition.engine.plates import COMMON_SHAPES, US_STATE_NAMES  # noqa: E402
-
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
-SERIAL_FONTS = [
-    "DejaVuSans-Bold.ttf",
-    "DejaVuSansCondensed-Bold.ttf",
-    "LiberationSans-Bold.ttf",
-    "LiberationSansNarrow-Bold.ttf",
-    "LiberationMono-Bold.ttf",
-    "DejaVuSansMono-Bold.ttf",
-    "LiberationSansNarrow-Regular.ttf",
-    "DejaVuSansCondensed.ttf",
-    "DejaVuSerif-Bold.ttf",
-    "LiberationSans-Regular.ttf",
-]
-SMALL_FONTS = [
-    "DejaVuSerif-BoldItalic.ttf",
-    "DejaVuSans-Bold.ttf",
-    "LiberationSerif-BoldItalic.ttf",
-    "LiberationSans-Italic.ttf",
-    "DejaVuSerif.ttf",
-    "LiberationSerif-Bold.ttf",
-]
-# Slogans printed on plates, by state (a synthetic plate only carries its own state's slogan, so
-# that the state head learns a true association).
-STATE_SLOGANS = {
-    "CA": ["dmv.ca.gov"],
-    "FL": ["Sunshine State"],
-    "NY": ["Empire State", "Excelsior"],
-    "IL": ["Land of Lincoln"],
-    "NH": ["Live Free or Die"],
-    "ID": ["Famous Potatoes"],
-    "HI": ["Aloha State"],
-    "MI": ["Great Lakes", "Pure Michigan"],
-    "NC": ["First in Flight"],
-    "NJ": ["Garden State"],
-    "VA": ["Virginia is for Lovers"],
-    "MN": ["10,000 Lakes"],
-    "WI": ["America's Dairyland"],
-    "MA": ["Spirit of America"],
-    "ME": ["Vacationland"],
-    "AZ": ["Grand Canyon State"],
-    "TX": ["The Lone Star State"],
-    "WV": ["Wild, Wonderful"],
-    "CT": ["Constitution State"],
-    "MT": ["Big Sky"],
-    "SD": ["Great Faces. Great Places."],
-    "DC": ["Taxation Without Representation"],
-}
-# Text seen on licence plate frames (dealers, slogans): the model must learn to ignore it.
-FRAME_WORDS = ["TOYOTA OF", "HONDA", "FORD", "AUTO MALL", "MOTORS", "1-800-555-0199", "CHEVROLET", "NISSAN",
-               "MY OTHER CAR", "SALES & SERVICE", "DEALER", "WWW.CARS.COM", "ALUMNI", "KIA", "SUBARU"]  # fmt: skip
-
-
-def font(name: str, size: int) -> ImageFont.FreeTypeFont:
-    for d in FONT_DIRS:
-        p = d / name
-        if p.is_file():
-            return ImageFont.truetype(str(p), size)
-    raise SystemExit(f"font {name} not found (apt-get install fonts-dejavu-core fonts-liberation)")
-
-
-def random_serial(rng: random.Random) -> str:
-    L = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    D = "0123456789"
-    if rng.random() < 0.6:
-        shapes, weights = zip(*COMMON_SHAPES.items(), strict=False)
-        shape = rng.choices(shapes, weights)[0]
-    else:
-        shape = "".join(rng.choice("LD") for _ in range(rng.randint(3, 8)))
-    return "".join(rng.choice(L if s == "L" else D) for s in shape)
-
-
-def render_synthetic(rng: random.Random) -> tuple[np.ndarray, str]:
-    W, H = rng.randint(300, 340), rng.randint(150, 172)
-    dark = rng.random() < 0.1
-    if dark:
-        bg = tuple(rng.randint(0, 70) for _ in range(3))
-        fg = tuple(rng.randint(200, 255) for _ in range(3))
-    else:
-        base = rng.randint(190, 255)
-        bg = tuple(max(0, min(255, base + rng.randint(-40, 15))) for _ in range(3))
-        fg = rng.choice([(20, 20, 120), (10, 10, 10), (150, 20, 20), (20, 90, 30), (40, 40, 60)])
-        fg = tuple(max(0, min(255, c + rng.randint(-20, 20))) for c in fg)
-    img = Image.new("RGB", (W, H), bg)
-    d = ImageDraw.Draw(img)
-    # background decoration: gradient band / blobs
-    if rng.random() < 0.5:
-        for _ in range(rng.randint(1, 4)):
-            c = tuple(max(0, min(255, v + rng.randint(-60, 60))) for v in bg)
-            x0, y0 = rng.randint(-50, W), rng.randint(-50, H)
-            d.ellipse([x0, y0, x0 + rng.randint(40, 250), y0 + rng.randint(20, 120)], fill=c)
-    # border
-    if rng.random() < 0.6:
-        d.rectangle([2, 2, W - 3, H - 3], outline=fg, width=rng.randint(1, 4))
-    # state name on top
-    top_col = rng.choice([fg, (20, 20, 120), (150, 20, 20), (0, 0, 0)])
-    code = rng.choice(STATE_CLASSES[1:])
-    slogan = rng.choice(STATE_SLOGANS.get(code, [""]) + [""])
-    if rng.random() < 0.12:  # no state name printed: the state can only be told from a slogan, if any
-        word = ""
-        if not slogan:
-            code = ""
-    else:
-        word = US_STATE_NAMES[code]
-        word = word.upper() if rng.random() < 0.4 else word
-    if word:
-        f = font(rng.choice(SMALL_FONTS), rng.randint(18, 34))
-        tw = d.textlength(word, font=f)
-        if tw > W - 10:
-            f = font(rng.choice(SMALL_FONTS), 18)
-            tw = d.textlength(word, font=f)
-        d.text(((W - tw) / 2 + rng.randint(-10, 10), rng.randint(4, 16)), word, fill=top_col, font=f)
-    # slogan at bottom
-    if slogan:
-        f = font(rng.choice(SMALL_FONTS), rng.randint(12, 22))
-        tw = d.textlength(slogan, font=f)
-        d.text(((W - tw) / 2 + rng.randint(-20, 20), H - rng.randint(24, 34)), slogan, fill=top_col, font=f)
-    # stickers
-    for _ in range(rng.randint(0, 2)):
-        sx = rng.choice([rng.randint(6, 40), rng.randint(W - 70, W - 30)])
-        sy = rng.choice([rng.randint(6, 30), rng.randint(H - 50, H - 30)])
-        d.rectangle(
-            [sx, sy, sx + rng.randint(25, 50), sy + rng.randint(15, 28)],
-            fill=tuple(rng.randint(0, 255) for _ in range(3)),
-        )
-    # serial
-    text = random_serial(rng)
-    sep_kind = rng.random()
-    drawn = text
-    if sep_kind < 0.35 and len(text) >= 5:
-        cut = rng.randint(2, len(text) - 2)
-        drawn = text[:cut] + rng.choice([" ", "-", " ", "\u00b7"]) + text[cut:]
-    size = rng.randint(64, 96)
-    f = font(rng.choice(SERIAL_FONTS), size)
-    bbox = d.textbbox((0, 0), drawn, font=f)
-    tw, th = bbox[2] - bbox[0], bbox[3] - bbox[1]
-    layer = Image.new("L", (tw + 8, th + 8), 0)
-    ImageDraw.Draw(layer).text((4 - bbox[0], 4 - bbox[1]), drawn, fill=255, font=f)
-    target_w = int(W * rng.uniform(0.62, 0.92))
-    target_h = int(H * rng.uniform(0.38, 0.55))
-    layer = layer.resize((target_w, target_h), Image.BILINEAR)
-    x = (W - target_w) // 2 + rng.randint(-12, 12)
-    y = int(H * rng.uniform(0.24, 0.34))
-    img.paste(Image.new("RGB", layer.size, fg), (x, y), layer)
-    if rng.random() < 0.35:
-        img = add_frame(img, rng)
-    arr = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
-    return arr, text, STATE_CLASSES.index(code)
-
-
-def add_frame(plate: Image.Image, rng: random.Random) -> Image.Image:
-    """Put the plate in a licence plate frame: a dark or chrome border, often with dealer text
-    on its top or bottom bar, sitting right next to the first and last characters."""
-    W, H = plate.size
-    side, top, bottom = rng.randint(3, 14), rng.randint(3, 16), rng.randint(6, 30)
-    colour = rng.choice([(15, 15, 15), (35, 35, 40), (190, 190, 195), (120, 120, 125), (90, 10, 10)])
-    colour = tuple(max(0, min(255, c + rng.randint(-15, 15))) for c in colour)
-    framed = Image.new("RGB", (W + 2 * side, H + top + bottom), colour)
-    framed.paste(plate, (side, top))
-    d = ImageDraw.Draw(framed)
-    ink = (235, 235, 235) if sum(colour) < 300 else (20, 20, 20)
-    for y0, bar in ((0, top), (H + top, bottom)):
-        if bar >= 12 and rng.random() < 0.6:
-            f = font(rng.choice(SMALL_FONTS), max(8, bar - 4))
-            word = rng.choice(FRAME_WORDS)
-            tw = d.textlength(word, font=f)
-            d.text(((W + 2 * side - tw) / 2, y0 + 1), word, fill=ink, font=f)
-    return framed
-
-
-def augment(img: np.ndarray, rng: random.Random, strength: float = 1.0) -> np.ndarray:
-    h, w = img.shape[:2]
-    # box jitter: expand (positive) or cut (negative) each side
-    # (the fastanpr detector's boxes are loose: median 1.13x the plate width, 1.3x its height,
-    # up to 1.4x / 1.7x), so margins go up to ~20 % of the width and ~35 % of the height per side
-    if rng.random() < 0.5:
-        wr, hr = (-0.04, 0.10), (-0.06, 0.14)
-    else:
-        wr, hr = (0.0, 0.22), (0.0, 0.36)
-    left, r = int(rng.uniform(*wr) * strength * w), int(rng.uniform(*wr) * strength * w)
-    t, b = int(rng.uniform(*hr) * strength * h), int(rng.uniform(*hr) * strength * h)
-    pad = max(0, left, r, t, b) + 2
-    border = cv2.BORDER_REPLICATE if rng.random() < 0.5 else cv2.BORDER_CONSTANT
-    val = tuple(rng.randint(0, 255) for _ in range(3))
-    big = cv2.copyMakeBorder(img, pad, pad, pad, pad, border, value=val)
-    # small rotation / shear / perspective
-    cx, cy = big.shape[1] / 2, big.shape[0] / 2
-    ang = rng.gauss(0, 3.0) * strength
-    M = cv2.getRotationMatrix2D((cx, cy), ang, 1.0)
-    M[0, 1] += rng.gauss(0, 0.06) * strength
-    big = cv2.warpAffine(big, M, (big.shape[1], big.shape[0]), borderMode=cv2.BORDER_REPLICATE)
-    img = big[pad - t : pad + h + b, pad - left : pad + w + r]
-    if img.size == 0:
-        img = big
-    # lighting
-    a = rng.uniform(0.6, 1.3)
-    beta = rng.uniform(-50, 40)
-    img = np.clip(img.astype(np.float32) * a + beta, 0, 255)
-    if rng.random() < 0.3:
-        g = rng.uniform(0.6, 1.6)
-        img = 255.0 * (img / 255.0) ** g
-    if rng.random() < 0.3:  # shadow gradient
-        grad = np.linspace(rng.uniform(0.5, 1), rng.uniform(0.5, 1), img.shape[1], dtype=np.float32)
-        img = img * grad[None, :, None]
-    img = img.astype(np.uint8)
-    # resolution loss: plates in 1080p photos are ~50-150 px wide
-    tw = int(math.exp(rng.uniform(math.log(40), math.log(220))))
-    th = max(8, int(tw * img.shape[0] / max(img.shape[1], 1)))
-    img = cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA)
-    if rng.random() < 0.3:
-        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
-    if rng.random() < 0.1:
-        k = rng.choice([3, 5])
-        kern = np.zeros((k, k), np.float32)
-        kern[k // 2, :] = 1.0 / k
-        img = cv2.filter2D(img, -1, kern)
-    if rng.random() < 0.3:
-        noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(2, 10), img.shape)
-        img = np.clip(img + noise, 0, 255).astype(np.uint8)
-    if rng.random() < 0.5:
-        ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(25, 90)])
-        img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
-    return img
+from tools.synthetic_plates import augment, render_plate  # noqa: E402
 
 
 def encode(text: str) -> list[int]:
@@ -379,7 +153,7 @@ def sample_batch(rng: random.Random, train, n: int, real_frac: float):
         if train and rng.random() < real_frac:
             _, img, text, st = rng.choice(train)
         else:
-            img, text, st = render_synthetic(rng)
+            img, text, st = render_plate(rng)
         xs.append(preprocess(augment(img, rng)))
         ys.append(text)
         ss.append(st)

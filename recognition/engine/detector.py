@@ -49,24 +49,26 @@ def cache_dir() -> Path:
     return Path(d)
 
 
-def cached_onnx_path(pt: Path) -> Path:
-    """Where the ONNX conversion of the weights ``pt`` is kept (named by the weights' digest)."""
+def cached_onnx_path(pt: Path, quantized: bool = False) -> Path:
+    """Where the ONNX conversion of the weights ``pt`` is kept (named by the weights' digest): the float model, or
+    its int8 quantization (``quantize.py``)."""
     digest = hashlib.sha256(pt.read_bytes()).hexdigest()[:16]
-    return cache_dir() / f"plate-det-{digest}.onnx"
+    return cache_dir() / f"plate-det-{digest}{'-int8' if quantized else ''}.onnx"
 
 
 EXPORT_TIMEOUT_SECONDS = 300
 
 
-def onnx_from_pt(pt: Path) -> Path:
-    """The ONNX file for ``pt``, converted first (in a child process, see export.py) when not cached yet."""
-    target = cached_onnx_path(pt)
+def onnx_from_pt(pt: Path, quantized: bool) -> Path:
+    """The ONNX file for ``pt`` (int8 or float), converted first (in a child process, see export.py) when not
+    cached yet. The child writes both files."""
+    target = cached_onnx_path(pt, quantized)
     if target.is_file():
         return target
     from .export import OFFLINE_ENV
 
     done = subprocess.run(  # noqa: S603 - our own module, with our own interpreter
-        [sys.executable, "-m", "recognition.engine.export", str(pt), str(target)],
+        [sys.executable, "-m", "recognition.engine.export", str(pt)],
         env={**os.environ, **OFFLINE_ENV},
         capture_output=True,
         text=True,
@@ -113,7 +115,14 @@ def _nms(boxes: np.ndarray, scores: np.ndarray, iou_thr: float) -> list[int]:
 
 
 class PlateDetector:
-    """YOLO plate detector. ``detect(bgr) -> list[Detection]`` sorted by confidence."""
+    """YOLO plate detector. ``detect(bgr) -> list[Detection]`` sorted by confidence.
+
+    From ``.pt`` weights (the default: fastanpr's) it loads their ONNX conversion and, unless ``quantized=False``,
+    its int8 quantization too (``quantize.py``: half the time at 640 px, the same plates). ``detect(...,
+    quantized=True)`` runs the int8 model where there is one: the pipeline's whole-photo search. Every other
+    search (around a box, at 960 px, for weak small boxes) runs the float model, which keeps more of the weakest
+    detections of plates 10-13 px tall (docs/recognition.md, "Speed"). An ``.onnx`` path is run as it is.
+    """
 
     def __init__(
         self,
@@ -124,19 +133,21 @@ class PlateDetector:
         iou: float = 0.5,
         threads: int | None = None,
         max_det: int = 20,
+        quantized: bool = True,
     ):
         self.weights_path = str(weights_path or default_weights_path())
         if not Path(self.weights_path).is_file():
             raise EngineError(f"plate detector weights not found: {self.weights_path}")
         self.imgsz, self.conf, self.iou, self.max_det = imgsz, conf, iou, max_det
-        onnx_path = (
-            Path(self.weights_path) if self.weights_path.endswith(".onnx") else onnx_from_pt(Path(self.weights_path))
-        )
-        self.session = onnx_session(onnx_path, threads)
+        converted = not self.weights_path.endswith(".onnx")
+        self.onnx_path = onnx_from_pt(Path(self.weights_path), False) if converted else Path(self.weights_path)
+        self.session = onnx_session(self.onnx_path, threads)
+        self.quantized_path = onnx_from_pt(Path(self.weights_path), True) if converted and quantized else None
+        self.quantized_session = onnx_session(self.quantized_path, threads) if self.quantized_path else None
         self.input_name = self.session.get_inputs()[0].name
         self.backend = "onnxruntime"
 
-    def _letterbox(self, img: np.ndarray, imgsz: int):
+    def letterbox(self, img: np.ndarray, imgsz: int):
         import cv2
 
         h, w = img.shape[:2]
@@ -151,12 +162,15 @@ class PlateDetector:
         x = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
         return np.ascontiguousarray(x), r, left, top
 
-    def detect(self, img: np.ndarray, imgsz: int | None = None, conf: float | None = None) -> list[Detection]:
+    def detect(
+        self, img: np.ndarray, imgsz: int | None = None, conf: float | None = None, quantized: bool = False
+    ) -> list[Detection]:
         imgsz = imgsz or self.imgsz
+        session = self.quantized_session if quantized and self.quantized_session else self.session
         conf = self.conf if conf is None else conf
         h, w = img.shape[:2]
-        x, r, left, top = self._letterbox(img, imgsz)
-        pred = self.session.run(None, {self.input_name: x})[0][0]  # (4+nc, N)
+        x, r, left, top = self.letterbox(img, imgsz)
+        pred = session.run(None, {self.input_name: x})[0][0]  # (4+nc, N)
         pred = pred.T
         scores = pred[:, 4:].max(axis=1)
         m = scores >= conf

@@ -7,7 +7,11 @@ cannot. So the conversion never runs inside the web server or a worker: ``./dev`
 (``python -m recognition.engine.export``), and a detector that finds no converted file starts this module
 as a child process. Auto-install is switched off here as well (``YOLO_AUTOINSTALL=false``).
 
-Usage: ``python -m recognition.engine.export [WEIGHTS.pt [TARGET.onnx]]`` prints the ONNX file's path.
+It also writes the detector's int8 quantization beside the float file (``quantize.py``: onnxruntime only, no
+torch), which the detector runs by default.
+
+Usage: ``python -m recognition.engine.export [WEIGHTS.pt]`` writes both files into the cache (``detector.cache_dir``)
+where they are missing and prints their paths.
 """
 
 from __future__ import annotations
@@ -42,12 +46,16 @@ def export_onnx(pt: Path, target: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     from .detector import cached_onnx_path, default_weights_path
+    from .quantize import quantize_detector
 
     pt = Path(argv[0]) if argv else Path(default_weights_path())
-    target = Path(argv[1]) if len(argv) > 1 else cached_onnx_path(pt)
-    if not target.is_file():
-        export_onnx(pt, target)
-    print(target)
+    float_onnx, int8_onnx = cached_onnx_path(pt), cached_onnx_path(pt, quantized=True)
+    if not float_onnx.is_file():
+        export_onnx(pt, float_onnx)
+    if not int8_onnx.is_file():
+        quantize_detector(float_onnx, int8_onnx)
+    print(float_onnx)
+    print(int8_onnx)
     return 0
 
 

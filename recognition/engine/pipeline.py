@@ -144,6 +144,14 @@ FORMAT_WEIGHT = 2.0
 FORMAT_MIN_STATE_PROBABILITY = 0.9
 
 
+# Early exit: the plate OCR models read one after the other; when the first reads the same plate in every
+# crop, each at least UNANIMOUS_CONFIDENCE sure, and its state head gives one class at least
+# UNANIMOUS_STATE_PROBABILITY, the others are not run (they would only confirm it). Chosen on the held-out
+# plate crops (docs/recognition.md, "Speed"), never on the evaluation photos.
+UNANIMOUS_CONFIDENCE = 0.9
+UNANIMOUS_STATE_PROBABILITY = 0.9
+
+
 class PlateRecognizer:
     """Loads the detector and OCR once; ``recognize`` is thread-compatible for reading."""
 
@@ -160,9 +168,13 @@ class PlateRecognizer:
         weak_candidates: int = WEAK_CANDIDATES,
         format_weight: float = FORMAT_WEIGHT,
         format_min_probability: float = FORMAT_MIN_STATE_PROBABILITY,
+        quantized_detector: bool = True,
+        early_exit: bool = True,
     ):
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
-        self.detector = PlateDetector(weights_path, imgsz=imgsz, conf=det_conf, threads=threads)
+        self.detector = PlateDetector(
+            weights_path, imgsz=imgsz, conf=det_conf, threads=threads, quantized=quantized_detector
+        )
         paths = ocr_model_paths or [path for path in DEFAULT_CRNN_PATHS if path.is_file()]
         # every crop is read by each plate OCR model and their readings vote (an ensemble);
         # without the project's models, RapidOCR's general text recogniser reads alone
@@ -173,6 +185,7 @@ class PlateRecognizer:
         self.refine = refine
         self.weak_candidates = weak_candidates
         self.format_weight, self.format_min_probability = format_weight, format_min_probability
+        self.early_exit = early_exit
 
     # -- state -------------------------------------------------------------------------------
     @staticmethod
@@ -213,9 +226,9 @@ class PlateRecognizer:
         return None
 
     def detect(self, img: np.ndarray) -> list[Detection]:
-        """The plates' boxes: the whole-photo search, and where it finds nothing sure, the second
-        pass (see FIRST_PASS_SURE)."""
-        dets = self.detector.detect(img)
+        """The plates' boxes: the whole-photo search (the detector's int8 model), and where it finds nothing sure,
+        the second pass (see FIRST_PASS_SURE; the float model, as every search around a box)."""
+        dets = self.detector.detect(img, quantized=True)
         if (
             not self.fallback_imgsz
             or any(d.confidence >= FIRST_PASS_SURE for d in dets)
@@ -236,12 +249,29 @@ class PlateRecognizer:
 
     # -- OCR ---------------------------------------------------------------------------------
     def read_crops(self, img: np.ndarray, boxes) -> tuple[list[CropText], list[bool]]:
-        """What every OCR model saw in every box of ``boxes`` (boxes of the same plate) at every
-        CROP_MARGINS, and for each reading whether its crop keeps the whole plate."""
+        """What the OCR models saw in every box of ``boxes`` (boxes of the same plate) at every
+        CROP_MARGINS, and for each reading whether its crop keeps the whole plate: the first model's
+        readings, and the others' unless the first is unanimous (``unanimous``)."""
         crops = [(_crop(img, box, mx, my), mx >= 0 and my >= 0) for box in boxes for mx, my in CROP_MARGINS]
         crops = [(crop, whole) for crop, whole in crops if crop.size]
-        texts = self.reader.read([crop for crop, _ in crops])
-        return texts, [whole for _, whole in crops] * self.reader.models
+        images, whole = [crop for crop, _ in crops], [whole for _, whole in crops]
+        if not self.early_exit or self.reader.models == 1:
+            return self.reader.read(images), whole * self.reader.models
+        texts = self.reader.read(images, models=[0])
+        if self.unanimous(texts, whole):
+            return texts, whole
+        return texts + self.reader.read(images, models=range(1, self.reader.models)), whole * self.reader.models
+
+    def unanimous(self, texts: list[CropText], whole: list[bool]) -> bool:
+        """Whether one model's readings of a plate's crops leave nothing for the others to vote on: the same
+        plate read in every crop, each at least UNANIMOUS_CONFIDENCE sure, and the state head sure too."""
+        if len(texts) < 2:
+            return False
+        ranked = [rank_candidates(t.chars) for t in texts]
+        if any(not r or r[0][1] < UNANIMOUS_CONFIDENCE or r[0][0] != ranked[0][0][0] for r in ranked):
+            return False
+        probs = self._state_probs([t for t, keep in zip(texts, whole, strict=True) if keep])
+        return probs is not None and float(probs.max()) >= UNANIMOUS_STATE_PROBABILITY
 
     def decide(self, texts: list[CropText], whole: list[bool]) -> tuple[list[tuple[str, float]], str | None]:
         """Ranked (plate, confidence) candidates and the issuing state from the readings of one
