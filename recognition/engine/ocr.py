@@ -20,11 +20,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from .plates import US_STATE_NAMES
+from .plates import US_STATE_NAMES, rank_candidates
 from .runtime import onnx_session
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -45,6 +46,11 @@ class CropText:
 
     chars: list[Alternatives]  # per emitted character: (char, probability), best first
     state_probs: np.ndarray | None = None  # over STATE_CLASSES; None when the reader cannot tell
+
+    @cached_property
+    def candidates(self) -> list[tuple[str, float]]:
+        """The plates these characters can spell, best first (``plates.rank_candidates``; ranked once)."""
+        return rank_candidates(self.chars)
 
 
 # Plate state classes of the state head: index 0 is "not told" (no state recognisable), then the

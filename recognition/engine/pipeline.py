@@ -25,7 +25,7 @@ from .color import vehicle_color
 from .detector import Detection, PlateDetector, box_iou
 from .formats import rerank, state_probabilities
 from .ocr import DEFAULT_CRNN_PATHS, STATE_CLASSES, CRNNReader, CropText, RapidRecReader
-from .plates import merge_candidates, normalize, rank_candidates
+from .plates import merge_candidates, normalize
 
 # The state is reported only when the state head is at least this sure (on the held-out real
 # crops, see docs/recognition.md); below it the reading says "not told" rather than guess.
@@ -267,7 +267,7 @@ class PlateRecognizer:
         plate read in every crop, each at least UNANIMOUS_CONFIDENCE sure, and the state head sure too."""
         if len(texts) < 2:
             return False
-        ranked = [rank_candidates(t.chars) for t in texts]
+        ranked = [t.candidates for t in texts]
         if any(not r or r[0][1] < UNANIMOUS_CONFIDENCE or r[0][0] != ranked[0][0][0] for r in ranked):
             return False
         probs = self._state_probs([t for t, keep in zip(texts, whole, strict=True) if keep])
@@ -279,7 +279,7 @@ class PlateRecognizer:
         by the state's serial formats where the state head is sure enough (``formats.rerank``)."""
         # the state's name and the plate's design are at its edges, which the tighter crop cuts off
         probs = self._state_probs([text for text, keep in zip(texts, whole, strict=True) if keep])
-        merged = merge_candidates((rank_candidates(t.chars) for t in texts), top_k=CANDIDATES_RERANKED)
+        merged = merge_candidates((t.candidates for t in texts), top_k=CANDIDATES_RERANKED)
         if probs is not None:
             merged = rerank(
                 merged,

@@ -53,7 +53,7 @@ def test_the_int8_detector_finds_the_plates_the_float_one_finds_in_real_photos()
         img = cv2.imread(str(path))
         sure = [d for d in floating.detect(img) if d.confidence >= 0.3]
         found += len(sure)
-        quantized = int8.detect(img)
+        quantized = int8.detect(img, quantized=True)
         for d in sure:
             match = max(quantized, key=lambda q: box_iou(q.box, d.box), default=None)
             if match and box_iou(match.box, d.box) >= 0.5:
