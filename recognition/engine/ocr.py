@@ -185,14 +185,13 @@ class CRNNReader:
             raise EngineError("no plate OCR model given")
         self.models = len(self.sessions)
 
-    def read(self, crops: Sequence[np.ndarray], models: Sequence[int] | None = None) -> list[CropText]:
-        """One CropText per model and crop, model after model (``len(models) * len(crops)``; every model by
-        default)."""
+    def read(self, crops: Sequence[np.ndarray]) -> list[CropText]:
+        """One CropText per model and crop, model after model (``models * len(crops)``)."""
         if not len(crops):
             return []
         batch = np.stack([preprocess(c) for c in crops]).astype(np.float32)  # once for all models
         texts = []
-        for session in self.sessions if models is None else [self.sessions[i] for i in models]:
+        for session in self.sessions:
             logits, state_logits = session.run(None, {session.get_inputs()[0].name: batch})
             probs = _softmax(logits, axis=-1)
             states = _softmax(state_logits, axis=-1)
@@ -227,7 +226,7 @@ class RapidRecReader:
         h = crop.shape[0]
         return crop[int(h * 0.18) : int(h * 0.86)]
 
-    def read(self, crops: Sequence[np.ndarray], models: Sequence[int] | None = None) -> list[CropText]:
+    def read(self, crops: Sequence[np.ndarray]) -> list[CropText]:
         from .plates import normalize
 
         if not len(crops):

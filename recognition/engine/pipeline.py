@@ -144,14 +144,6 @@ FORMAT_WEIGHT = 2.0
 FORMAT_MIN_STATE_PROBABILITY = 0.9
 
 
-# Early exit: the plate OCR models read one after the other; when the first reads the same plate in every
-# crop, each at least UNANIMOUS_CONFIDENCE sure, and its state head gives one class at least
-# UNANIMOUS_STATE_PROBABILITY, the others are not run (they would only confirm it). Chosen on the held-out
-# plate crops (docs/recognition.md, "Speed"), never on the evaluation photos.
-UNANIMOUS_CONFIDENCE = 0.9
-UNANIMOUS_STATE_PROBABILITY = 0.9
-
-
 class PlateRecognizer:
     """Loads the detector and OCR once; ``recognize`` is thread-compatible for reading."""
 
@@ -169,7 +161,6 @@ class PlateRecognizer:
         format_weight: float = FORMAT_WEIGHT,
         format_min_probability: float = FORMAT_MIN_STATE_PROBABILITY,
         quantized_detector: bool = True,
-        early_exit: bool = True,
     ):
         threads = threads or int(os.environ.get("RECOGNITION_THREADS", "0")) or None
         self.detector = PlateDetector(
@@ -185,7 +176,6 @@ class PlateRecognizer:
         self.refine = refine
         self.weak_candidates = weak_candidates
         self.format_weight, self.format_min_probability = format_weight, format_min_probability
-        self.early_exit = early_exit
 
     # -- state -------------------------------------------------------------------------------
     @staticmethod
@@ -249,29 +239,12 @@ class PlateRecognizer:
 
     # -- OCR ---------------------------------------------------------------------------------
     def read_crops(self, img: np.ndarray, boxes) -> tuple[list[CropText], list[bool]]:
-        """What the OCR models saw in every box of ``boxes`` (boxes of the same plate) at every
-        CROP_MARGINS, and for each reading whether its crop keeps the whole plate: the first model's
-        readings, and the others' unless the first is unanimous (``unanimous``)."""
+        """What every OCR model saw in every box of ``boxes`` (boxes of the same plate) at every
+        CROP_MARGINS, and for each reading whether its crop keeps the whole plate."""
         crops = [(_crop(img, box, mx, my), mx >= 0 and my >= 0) for box in boxes for mx, my in CROP_MARGINS]
         crops = [(crop, whole) for crop, whole in crops if crop.size]
-        images, whole = [crop for crop, _ in crops], [whole for _, whole in crops]
-        if not self.early_exit or self.reader.models == 1:
-            return self.reader.read(images), whole * self.reader.models
-        texts = self.reader.read(images, models=[0])
-        if self.unanimous(texts, whole):
-            return texts, whole
-        return texts + self.reader.read(images, models=range(1, self.reader.models)), whole * self.reader.models
-
-    def unanimous(self, texts: list[CropText], whole: list[bool]) -> bool:
-        """Whether one model's readings of a plate's crops leave nothing for the others to vote on: the same
-        plate read in every crop, each at least UNANIMOUS_CONFIDENCE sure, and the state head sure too."""
-        if len(texts) < 2:
-            return False
-        ranked = [t.candidates for t in texts]
-        if any(not r or r[0][1] < UNANIMOUS_CONFIDENCE or r[0][0] != ranked[0][0][0] for r in ranked):
-            return False
-        probs = self._state_probs([t for t, keep in zip(texts, whole, strict=True) if keep])
-        return probs is not None and float(probs.max()) >= UNANIMOUS_STATE_PROBABILITY
+        texts = self.reader.read([crop for crop, _ in crops])
+        return texts, [whole for _, whole in crops] * self.reader.models
 
     def decide(self, texts: list[CropText], whole: list[bool]) -> tuple[list[tuple[str, float]], str | None]:
         """Ranked (plate, confidence) candidates and the issuing state from the readings of one

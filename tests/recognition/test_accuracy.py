@@ -4,7 +4,6 @@ The photos are not part of this repository; the tests run where they are present
 skip where they are not. The thresholds guard the level the engine reaches (docs/benchmarks.md).
 """
 
-import copy
 import io
 import re
 
@@ -17,10 +16,8 @@ from recognition.crop_evaluation import (
     crop_split,
     cross_validate,
     evaluate_crops,
-    load_bgr,
     state_result_line,
 )
-from recognition.engine.pipeline import CROP_MARGINS
 from recognition.evaluation import evaluate
 from recognition.tasks import recognizer
 
@@ -36,12 +33,12 @@ def test_accuracy_on_labelled_us_photos():
     report = evaluate(LABELS, recognizer=recognizer())
     print(report.result_line())
     assert report.images >= 100
+    assert report.within1 >= 0.96
+    # measured: exact 0.892 (99 of 111), plate found 0.982, within one 0.973 (docs/recognition.md); one photo of
+    # slack each for floating-point differences between CPUs (onnxruntime's kernels differ with the instruction
+    # set, and the int8 detector's more so)
+    assert report.exact >= 0.88
     assert report.detect >= 0.97
-    assert report.within1 >= 0.95
-    # 0.910 measured (docs/recognition.md); one photo of slack for floating-point differences
-    # between CPUs (onnxruntime's kernels differ with the instruction set)
-    assert report.exact >= 0.90
-    assert report.detect >= 0.98
 
 
 @pytest.mark.skipif(
@@ -56,10 +53,10 @@ def test_reading_of_the_held_out_plate_crops_as_boxed_and_as_in_a_street_photo()
     print(*report.result_lines(), sep="\n")
     clean, photo = report.overall("clean"), report.overall("photo")
     assert clean.n == photo.n >= 70
-    # measured 0.919 and 0.892 (docs/recognition.md); a crop of slack each
-    assert clean.exact >= 0.90 * clean.n and photo.exact >= 0.87 * photo.n
+    # measured 0.932 and 0.905 (docs/recognition.md); a crop of slack each
+    assert clean.exact >= 0.918 * clean.n and photo.exact >= 0.891 * photo.n
     assert clean.within1 >= 0.97 * clean.n and photo.within1 >= 0.97 * photo.n
-    assert clean.right >= 0.95 * clean.told  # the state, when told, is right
+    assert clean.right >= 0.97 * clean.told  # the state, when told, is right (measured 1.000; the target 0.97)
 
 
 @pytest.mark.skipif(
@@ -132,28 +129,3 @@ def test_recognition_eval_command_names_a_malformed_crop_labels_line(tmp_path):
         call_command(
             "recognition_eval", str(tmp_path / "labels.tsv"), crops_cv=str(crops), folds=5, stdout=io.StringIO()
         )
-
-
-@pytest.mark.skipif(
-    not (CROPS / "labels.csv").is_file() or not LABELS.is_file(),
-    reason=f"labelled plate crops not found at {CROPS} (set RECOGNITION_DATASETS_DIR to the shared datasets folder)",
-)
-def test_the_first_models_unanimous_readings_are_the_ensembles():
-    # the early exit (engine/pipeline.py, UNANIMOUS_CONFIDENCE) on the held-out fold, read as boxed: 27 of the
-    # 74 crops decided by the first model alone (142 of 370 readings counting four photo-like draws of each),
-    # none read differently, the same states (docs/recognition.md, "Speed")
-    engine = recognizer()
-    every = copy.copy(engine)
-    every.early_exit = False
-    _, held_out = crop_split(CROPS, exclude_labels=LABELS)
-    exits = 0
-    for crop in held_out:
-        image = load_bgr(crop.path)
-        box = [(0, 0, image.shape[1], image.shape[0])]
-        texts, whole = engine.read_crops(image, box)
-        exits += len(texts) < engine.reader.models * len(CROP_MARGINS)
-        candidates, state = engine.decide(texts, whole)
-        candidates_every, state_every = every.decide(*every.read_crops(image, box))
-        assert (candidates[0][0], state) == (candidates_every[0][0], state_every)
-    print(f"decided by the first model alone: {exits} of {len(held_out)}")
-    assert exits >= 0.25 * len(held_out)

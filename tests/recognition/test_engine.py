@@ -8,8 +8,8 @@ import pytest
 
 from recognition.engine import EngineError
 from recognition.engine.detector import Detection, box_iou
-from recognition.engine.ocr import DEFAULT_CRNN_PATHS, INPUT_H, INPUT_W, STATE_CLASSES, CropText, preprocess
-from recognition.engine.pipeline import CROP_MARGINS, PlateRecognizer
+from recognition.engine.ocr import DEFAULT_CRNN_PATHS, INPUT_H, INPUT_W, preprocess
+from recognition.engine.pipeline import PlateRecognizer
 from recognition.tasks import recognizer
 
 from .scenes import plate_scene
@@ -148,34 +148,3 @@ def test_a_weak_box_confirmed_around_it_is_no_plate_where_no_text_is_read():
     engine.detector = _WeakEverywhereDetector(engine.detector)
     photo = np.full((1080, 1920, 3), (90, 100, 95), np.uint8)
     assert engine.recognize(photo) == []
-
-
-def _text(plate, p=0.99, state="CA", state_p=0.97):
-    probs = np.full(len(STATE_CLASSES), (1 - state_p) / (len(STATE_CLASSES) - 1))
-    probs[STATE_CLASSES.index(state)] = state_p
-    return CropText([[(c, p)] for c in plate], probs)
-
-
-def test_the_first_model_alone_decides_only_when_unanimous_and_sure_of_the_state():
-    engine, whole = recognizer(), [True, True, False]
-    assert engine.unanimous([_text("5KDJ244")] * 3, whole)
-    assert not engine.unanimous([_text("5KDJ244"), _text("5KDJ244"), _text("5KDJ24")], whole)  # a crop disagrees
-    assert not engine.unanimous([_text("5KDJ244"), _text("5KDJ244", p=0.6), _text("5KDJ244")], whole)  # unsure
-    assert not engine.unanimous([_text("5KDJ244", state_p=0.6)] * 3, whole)  # the state is not sure
-    assert not engine.unanimous([_text("5KDJ244")], [True])  # one crop is no vote
-
-
-@pytest.mark.parametrize("unanimous", [True, False])
-def test_the_other_models_read_only_where_the_first_is_not_unanimous(monkeypatch, unanimous):
-    engine = copy.copy(recognizer())
-    ran = []
-    read = engine.reader.read
-    monkeypatch.setattr(engine.reader, "read", lambda crops, models=None: ran.append(models) or read(crops, models))
-    monkeypatch.setattr(engine, "unanimous", lambda texts, whole: unanimous)
-    texts, whole = engine.read_crops(_scene("5KDJ244"), [PLATE_BOX])
-    assert ran[0] == [0] and len(texts) == len(whole)
-    if unanimous:
-        assert len(ran) == 1 and len(texts) == len(CROP_MARGINS)
-    else:
-        assert list(ran[1]) == list(range(1, engine.reader.models))
-        assert len(texts) == len(CROP_MARGINS) * engine.reader.models
