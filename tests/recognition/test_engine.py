@@ -9,7 +9,7 @@ import pytest
 from recognition.engine import EngineError
 from recognition.engine.detector import Detection, box_iou
 from recognition.engine.ocr import DEFAULT_CRNN_PATHS, INPUT_H, INPUT_W, preprocess
-from recognition.engine.pipeline import PlateRecognizer
+from recognition.engine.pipeline import REFINE_IMGSZ, PlateRecognizer
 from recognition.tasks import recognizer
 
 from .scenes import plate_scene
@@ -45,6 +45,38 @@ def test_the_reading_reports_the_refined_box():
     (reading,) = recognizer().recognize(_scene("8TRK615"))
     assert box_iou(reading.box, PLATE_BOX) >= 0.7
     assert reading.crop.shape[:2] == (reading.box[3] - reading.box[1], reading.box[2] - reading.box[0])
+
+
+class _GrowingRefinement:
+    """The real detector, except that the search around a box (at REFINE_IMGSZ) reports its plate
+    1.6 times as large, as it does at times around a framed plate."""
+
+    def __init__(self, detector):
+        self.detector, self.imgsz = detector, detector.imgsz
+
+    def detect(self, img, imgsz=None, conf=None, quantized=False):
+        found = self.detector.detect(img, imgsz=imgsz, conf=conf, quantized=quantized)
+        if imgsz != REFINE_IMGSZ:
+            return found
+        return [Detection(_loose(d.box, 1.6), d.confidence) for d in found]
+
+
+@pytest.fixture
+def refinement_that_grows():
+    engine = recognizer()
+    real = engine.detector
+    engine.detector = _GrowingRefinement(real)
+    yield engine
+    engine.detector = real
+
+
+def test_a_refinement_that_grows_the_box_is_read_but_not_reported(refinement_that_grows):
+    image = _scene("8TRK615")
+    (first,) = refinement_that_grows.detector.detector.detect(image, quantized=True)
+    (reading,) = refinement_that_grows.recognize(image)
+    assert reading.box == first.box  # the tighter box is the reading's
+    assert box_iou(reading.box, PLATE_BOX) >= 0.7
+    assert reading.plate == "8TRK615"
 
 
 def test_both_framings_of_a_plate_vote_on_one_reading():
