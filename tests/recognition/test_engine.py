@@ -180,3 +180,15 @@ def test_a_weak_box_confirmed_around_it_is_no_plate_where_no_text_is_read():
     engine.detector = _WeakEverywhereDetector(engine.detector)
     photo = np.full((1080, 1920, 3), (90, 100, 95), np.uint8)
     assert engine.recognize(photo) == []
+
+
+def test_the_detector_input_is_the_photo_in_rgb_planes_scaled_to_one():
+    photo = np.zeros((360, 640, 3), np.uint8)
+    photo[:, :, 0] = 255  # blue in OpenCV's BGR
+    photo[:10, :10] = (0, 51, 102)
+    x, ratio, left, top = recognizer().detector.letterbox(photo, 640)
+    assert x.dtype == np.float32 and x.flags.c_contiguous and x.shape == (1, 3, 384, 640)
+    assert (ratio, left, top) == (1.0, 0, 12)  # padded to a multiple of 32, centred
+    assert np.allclose(x[0, :, 0, 0], 114 / 255)  # the padding
+    assert np.allclose(x[0, :, 12, 0], (102 / 255, 51 / 255, 0.0))  # red, green, blue planes
+    assert np.allclose(x[0, :, 100, 100], (0.0, 0.0, 1.0))
