@@ -1,6 +1,7 @@
 """The recognition engine's plate localisation and voting, on scenes the tests draw (real models, no Django)."""
 
 import copy
+from contextlib import contextmanager
 
 import cv2
 import numpy as np
@@ -47,27 +48,36 @@ def test_the_reading_reports_the_refined_box():
     assert reading.crop.shape[:2] == (reading.box[3] - reading.box[1], reading.box[2] - reading.box[0])
 
 
-class _GrowingRefinement:
-    """The real detector, except that the search around a box (at REFINE_IMGSZ) reports its plate
-    1.6 times as large, as it does at times around a framed plate."""
+class _AlteredDetector:
+    """The real detector, whose answers for each search pass through ``alter(found, imgsz)`` (``imgsz`` is None
+    for the whole-photo search, REFINE_IMGSZ for the search around a box)."""
 
-    def __init__(self, detector):
-        self.detector, self.imgsz = detector, detector.imgsz
+    def __init__(self, detector, alter):
+        self.detector, self.imgsz, self.alter = detector, detector.imgsz, alter
 
     def detect(self, img, imgsz=None, conf=None, quantized=False):
-        found = self.detector.detect(img, imgsz=imgsz, conf=conf, quantized=quantized)
-        if imgsz != REFINE_IMGSZ:
-            return found
-        return [Detection(_loose(d.box, 1.6), d.confidence) for d in found]
+        return self.alter(self.detector.detect(img, imgsz=imgsz, conf=conf, quantized=quantized), imgsz)
+
+
+@contextmanager
+def _recognizer_whose_detector(alter):
+    engine = recognizer()
+    real = engine.detector
+    engine.detector = _AlteredDetector(real, alter)
+    try:
+        yield engine
+    finally:
+        engine.detector = real
 
 
 @pytest.fixture
 def refinement_that_grows():
-    engine = recognizer()
-    real = engine.detector
-    engine.detector = _GrowingRefinement(real)
-    yield engine
-    engine.detector = real
+    # the search around a box reports its plate 1.6 times as large, as it does at times around a framed plate
+    def grow(found, imgsz):
+        return [Detection(_loose(d.box, 1.6), d.confidence) for d in found] if imgsz == REFINE_IMGSZ else found
+
+    with _recognizer_whose_detector(grow) as engine:
+        yield engine
 
 
 def test_a_refinement_that_grows_the_box_is_read_but_not_reported(refinement_that_grows):
@@ -86,27 +96,19 @@ def test_both_framings_of_a_plate_vote_on_one_reading():
     assert candidates == sorted(candidates, key=lambda c: -c[1])
 
 
-class _TwiceDetector:
-    """The real detector, reporting each plate twice (shifted by a few pixels), as overlapping
-    detections of one plate sometimes come out of non-maximum suppression."""
-
-    def __init__(self, detector):
-        self.detector, self.imgsz = detector, detector.imgsz
-
-    def detect(self, img, imgsz=None, conf=None, quantized=False):
-        found = self.detector.detect(img, imgsz=imgsz, conf=conf, quantized=quantized)
-        if imgsz is not None:  # the refinement search: unchanged
-            return found
-        return found + [Detection(tuple(v + 4 for v in d.box), d.confidence / 2) for d in found]
-
-
 @pytest.fixture
 def plate_seen_twice():
-    engine = recognizer()
-    real = engine.detector
-    engine.detector = _TwiceDetector(real)
-    yield engine
-    engine.detector = real
+    # each plate reported twice by the whole-photo search (shifted by a few pixels), as overlapping detections of
+    # one plate sometimes come out of non-maximum suppression
+    def twice(found, imgsz):
+        return (
+            found + [Detection(tuple(v + 4 for v in d.box), d.confidence / 2) for d in found]
+            if imgsz is None
+            else found
+        )
+
+    with _recognizer_whose_detector(twice) as engine:
+        yield engine
 
 
 def test_two_detections_of_one_plate_give_one_reading(plate_seen_twice):
