@@ -1,7 +1,6 @@
 """The recognition engine's plate localisation and voting, on scenes the tests draw (real models, no Django)."""
 
 import copy
-from contextlib import contextmanager
 
 import cv2
 import numpy as np
@@ -49,35 +48,30 @@ def test_the_reading_reports_the_refined_box():
 
 
 class _AlteredDetector:
-    """The real detector, whose answers for each search pass through ``alter(found, imgsz)`` (``imgsz`` is None
-    for the whole-photo search, REFINE_IMGSZ for the search around a box)."""
+    """The real detector, whose answers to each search pass through ``alter(found, imgsz, img)`` (``imgsz`` is
+    None for the whole-photo search, REFINE_IMGSZ for the search around a box, 960 for the second pass)."""
 
     def __init__(self, detector, alter):
-        self.detector, self.imgsz, self.alter = detector, detector.imgsz, alter
+        self.detector, self.imgsz, self.conf, self.alter = detector, detector.imgsz, detector.conf, alter
 
     def detect(self, img, imgsz=None, conf=None, quantized=False):
-        return self.alter(self.detector.detect(img, imgsz=imgsz, conf=conf, quantized=quantized), imgsz)
+        return self.alter(self.detector.detect(img, imgsz=imgsz, conf=conf, quantized=quantized), imgsz, img)
 
 
-@contextmanager
-def _recognizer_whose_detector(alter):
-    engine = recognizer()
-    real = engine.detector
-    engine.detector = _AlteredDetector(real, alter)
-    try:
-        yield engine
-    finally:
-        engine.detector = real
+def _recognizer_whose_detector(alter) -> PlateRecognizer:
+    """The process's recognizer (its models loaded once), copied with its detector's answers altered."""
+    engine = copy.copy(recognizer())
+    engine.detector = _AlteredDetector(engine.detector, alter)
+    return engine
 
 
 @pytest.fixture
 def refinement_that_grows():
     # the search around a box reports its plate 1.6 times as large, as it does at times around a framed plate
-    def grow(found, imgsz):
+    def grow(found, imgsz, img):
         return [Detection(_loose(d.box, 1.6), d.confidence) for d in found] if imgsz == REFINE_IMGSZ else found
 
-    with _recognizer_whose_detector(grow) as engine:
-        yield engine
+    return _recognizer_whose_detector(grow)
 
 
 def test_a_refinement_that_grows_the_box_is_read_but_not_reported(refinement_that_grows):
@@ -100,15 +94,14 @@ def test_both_framings_of_a_plate_vote_on_one_reading():
 def plate_seen_twice():
     # each plate reported twice by the whole-photo search (shifted by a few pixels), as overlapping detections of
     # one plate sometimes come out of non-maximum suppression
-    def twice(found, imgsz):
+    def twice(found, imgsz, img):
         return (
             found + [Detection(tuple(v + 4 for v in d.box), d.confidence / 2) for d in found]
             if imgsz is None
             else found
         )
 
-    with _recognizer_whose_detector(twice) as engine:
-        yield engine
+    return _recognizer_whose_detector(twice)
 
 
 def test_two_detections_of_one_plate_give_one_reading(plate_seen_twice):
@@ -159,27 +152,18 @@ def test_a_distant_plate_only_weakly_detected_is_found_by_the_search_around_it(w
     assert without_weak_candidates.recognize(photo) == []  # neither size of the whole-photo search finds it
 
 
-class _WeakEverywhereDetector:
-    """The real detector, plus at the second pass's size a weak box on the empty road, which the search
-    around it then confirms: a plate-shaped thing where no text can be read."""
-
-    BOX = (200, 800, 260, 830)
-
-    def __init__(self, detector):
-        self.detector, self.imgsz, self.conf = detector, detector.imgsz, detector.conf
-
-    def detect(self, img, imgsz=None, conf=None, quantized=False):
+def test_a_weak_box_confirmed_around_it_is_no_plate_where_no_text_is_read():
+    # at the second pass's size a weak box on the empty road, which the search around it then confirms: a
+    # plate-shaped thing where no text can be read
+    def weak_everywhere(found, imgsz, img):
         if imgsz == 960:
-            return [Detection(self.BOX, 0.05)]
-        if imgsz == 320:
+            return [Detection((200, 800, 260, 830), 0.05)]
+        if imgsz == REFINE_IMGSZ:
             h, w = img.shape[:2]
             return [Detection((w // 4, h // 4, 3 * w // 4, 3 * h // 4), 0.9)]
-        return self.detector.detect(img, imgsz=imgsz, conf=conf, quantized=quantized)
+        return found
 
-
-def test_a_weak_box_confirmed_around_it_is_no_plate_where_no_text_is_read():
-    engine = copy.copy(recognizer())
-    engine.detector = _WeakEverywhereDetector(engine.detector)
+    engine = _recognizer_whose_detector(weak_everywhere)
     photo = np.full((1080, 1920, 3), (90, 100, 95), np.uint8)
     assert engine.recognize(photo) == []
 
